@@ -1,0 +1,415 @@
+"""Checklist definitions: loaded from TOML data files and validated whole.
+
+A bad file is refused with a ChecklistError naming the file and the path to
+the bad field, e.g. ``offboarding.toml: steps[1].items[4].when.item: unknown
+item 'newsleter'``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from dialogs.conditions import All, Any_, Condition, ItemAnswered, ItemIs, Not, TicketsClosed
+from dialogs.errors import ChecklistError
+from dialogs.text import template_variables
+
+BUILTIN_DIR = Path(__file__).parent / "checklists"
+DEFAULT_CHECKLIST = BUILTIN_DIR / "offboarding.toml"
+
+ITEM_KINDS = ("task", "yesno", "amount", "text", "date", "choice", "tickets", "gate", "generated")
+HEADER_KINDS = ("text", "date", "email", "phone")
+DOCUMENTS = ("memo", "summary", "checklist")
+AMOUNT_FIELDS = ("dollars", "hours")
+
+
+@dataclass(frozen=True)
+class HeaderField:
+    """One field of the case header, asked before anything is posted."""
+
+    id: str
+    label: str
+    kind: str
+    required: bool = False
+    not_past: bool = False
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemDef:
+    """One line of the checklist."""
+
+    id: str
+    kind: str
+    text: str
+    step: str
+    department: str
+    position: int
+    parent: str | None = None
+    when: Condition | None = None
+    behind: str | None = None
+    after: tuple[str, ...] = ()
+    manager: bool = False
+    na_allowed: bool = True
+    note: str | None = None
+    input_label: str | None = None
+    fields: tuple[str, ...] = ()
+    allow_zero: bool = False
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+    detail: str | None = None
+    document: str | None = None
+    open_when: Condition | None = None
+    confirm: str | None = None
+    suggest: Condition | None = None
+    rebate_of: str | None = None
+    copy_text: str | None = None
+    log_hours: bool = False
+
+
+@dataclass(frozen=True)
+class StepDef:
+    """A routing step: one department's share of the checklist."""
+
+    id: str
+    title: str
+    department: str
+    number: int
+    items: tuple[ItemDef, ...]
+    log_hours: bool = False
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A whole checklist: header, departments and steps in routing order."""
+
+    id: str
+    title: str
+    departments: Mapping[str, str]
+    header: tuple[HeaderField, ...]
+    steps: tuple[StepDef, ...]
+    source: str = ""
+    case_noun: str = "case"
+
+    @cached_property
+    def items(self) -> dict[str, ItemDef]:
+        """Every item by id, in routing order."""
+        return {item.id: item for step in self.steps for item in step.items}
+
+    @cached_property
+    def steps_by_id(self) -> dict[str, StepDef]:
+        """Every step by id."""
+        return {step.id: step for step in self.steps}
+
+    def department_label(self, department: str) -> str:
+        """The label a person sees for a department id."""
+        return self.departments.get(department, department)
+
+
+def load_checklist(path: str | Path) -> Checklist:
+    """Read and validate a checklist file; raise ChecklistError on any problem."""
+    path = Path(path)
+    name = path.name
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ChecklistError(str(path), "", "no such file") from None
+    except UnicodeDecodeError as exc:
+        raise ChecklistError(name, "", f"not UTF-8 text ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ChecklistError(name, "", f"not valid TOML: {exc}") from None
+    return _Loader(name).checklist(raw, str(path))
+
+
+class _Loader:
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, path: str, problem: str) -> ChecklistError:
+        return ChecklistError(self.file, path, problem)
+
+    def table(self, raw: Mapping[str, Any], path: str, allowed: set[str]) -> None:
+        for key in raw:
+            if key not in allowed:
+                raise self.fail(f"{path}.{key}" if path else key, "unknown field")
+
+    def get(self, raw: Mapping[str, Any], key: str, kind: type | tuple[type, ...], path: str,
+            required: bool = False, default: Any = None) -> Any:
+        where = f"{path}.{key}" if path else key
+        if key not in raw:
+            if required:
+                raise self.fail(where, "required field is missing")
+            return default
+        value = raw[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(where, f"expected {names}, got {type(value).__name__}")
+        if isinstance(value, str) and kind is str and required and not value.strip():
+            raise self.fail(where, "must not be empty")
+        return value
+
+    def ident(self, raw: Mapping[str, Any], key: str, path: str) -> str:
+        value: str = self.get(raw, key, str, path, required=True)
+        if not value.replace("_", "").isalnum() or not value.isascii() or len(value) > 64:
+            raise self.fail(f"{path}.{key}", f"{value!r} is not an id (letters, digits, _)")
+        return value
+
+    def checklist(self, raw: Mapping[str, Any], source: str) -> Checklist:
+        self.table(raw, "", {"id", "title", "case_noun", "departments", "header", "steps"})
+        cid = self.ident(raw, "id", "")
+        title = self.get(raw, "title", str, "", required=True)
+        departments = self.departments(self.get(raw, "departments", dict, "", required=True))
+        header = self.header(self.get(raw, "header", list, "", required=True))
+        steps_raw = self.get(raw, "steps", list, "", required=True)
+        if not steps_raw:
+            raise self.fail("steps", "a checklist needs at least one step")
+        steps = [self.step(s, f"steps[{i}]", i, departments) for i, s in enumerate(steps_raw)]
+        checklist = Checklist(cid, title, departments, tuple(header), tuple(steps), source,
+                              self.get(raw, "case_noun", str, "", default="case"))
+        self.check_references(checklist, steps_raw)
+        self.check_templates(checklist)
+        return checklist
+
+    def departments(self, raw: Mapping[str, Any]) -> dict[str, str]:
+        if not raw:
+            raise self.fail("departments", "name at least one department")
+        out = {}
+        for key, value in raw.items():
+            path = f"departments.{key}"
+            if not isinstance(value, dict):
+                raise self.fail(path, "expected a table with a label")
+            self.table(value, path, {"label"})
+            out[key] = self.get(value, "label", str, path, required=True)
+        return out
+
+    def header(self, raw: list[Any]) -> list[HeaderField]:
+        fields: list[HeaderField] = []
+        for i, entry in enumerate(raw):
+            path = f"header[{i}]"
+            if not isinstance(entry, dict):
+                raise self.fail(path, "expected a table")
+            self.table(entry, path, {"id", "label", "kind", "required", "not_past", "default"})
+            hid = self.ident(entry, "id", path)
+            if hid == "client" or any(f.id == hid for f in fields):
+                raise self.fail(f"{path}.id", f"duplicate header id {hid!r}")
+            kind = self.get(entry, "kind", str, path, required=True)
+            if kind not in HEADER_KINDS:
+                raise self.fail(f"{path}.kind", f"unknown kind {kind!r}; one of {', '.join(HEADER_KINDS)}")
+            default = self.get(entry, "default", str, path)
+            if default is not None and (kind != "date" or default != "today"):
+                raise self.fail(f"{path}.default", "only a date field may default, to \"today\"")
+            not_past = self.get(entry, "not_past", bool, path, default=False)
+            if not_past and kind != "date":
+                raise self.fail(f"{path}.not_past", "only a date field can be not_past")
+            fields.append(HeaderField(hid, self.get(entry, "label", str, path, required=True), kind,
+                                      self.get(entry, "required", bool, path, default=False),
+                                      not_past, default))
+        return fields
+
+    ITEM_KEYS = frozenset({
+        "id", "kind", "text", "parent", "when", "behind", "after", "manager", "na_allowed",
+        "note", "input_label", "fields", "allow_zero", "default", "choices", "detail",
+        "document", "open_when", "confirm", "suggest", "rebate_of", "copy_text",
+    })
+
+    def step(self, raw: Any, path: str, index: int, departments: Mapping[str, str]) -> StepDef:
+        if not isinstance(raw, dict):
+            raise self.fail(path, "expected a table")
+        self.table(raw, path, {"id", "title", "department", "log_hours", "items"})
+        sid = self.ident(raw, "id", path)
+        department = self.get(raw, "department", str, path, required=True)
+        if department not in departments:
+            raise self.fail(f"{path}.department", f"unknown department {department!r}")
+        log_hours = self.get(raw, "log_hours", bool, path, default=False)
+        items_raw = self.get(raw, "items", list, path, required=True)
+        if not items_raw:
+            raise self.fail(f"{path}.items", "a step needs at least one item")
+        items = []
+        for j, entry in enumerate(items_raw):
+            ipath = f"{path}.items[{j}]"
+            if not isinstance(entry, dict):
+                raise self.fail(ipath, "expected a table")
+            items.append(self.item(entry, ipath, sid, department, index * 1000 + j, log_hours))
+        return StepDef(sid, self.get(raw, "title", str, path, required=True), department,
+                       index + 1, tuple(items), log_hours)
+
+    def item(self, raw: Mapping[str, Any], path: str, step: str, department: str,
+             position: int, log_hours: bool) -> ItemDef:
+        self.table(raw, path, set(self.ITEM_KEYS))
+        kind = self.get(raw, "kind", str, path, required=True)
+        if kind not in ITEM_KINDS:
+            raise self.fail(f"{path}.kind", f"unknown kind {kind!r}; one of {', '.join(ITEM_KINDS)}")
+        g = lambda key, typ, **kw: self.get(raw, key, typ, path, **kw)  # noqa: E731
+        fields = tuple(g("fields", list, default=[]))
+        for k, f in enumerate(fields):
+            if f not in AMOUNT_FIELDS:
+                raise self.fail(f"{path}.fields[{k}]", f"unknown amount field {f!r}")
+        if kind == "amount" and not fields:
+            raise self.fail(f"{path}.fields", "an amount needs dollars and/or hours")
+        choices = tuple(g("choices", list, default=[]))
+        if kind == "choice" and (len(choices) < 2 or not all(isinstance(c, str) and c for c in choices)):
+            raise self.fail(f"{path}.choices", "a choice needs at least two non-empty choices")
+        document = g("document", str)
+        if kind == "generated" and document not in DOCUMENTS:
+            raise self.fail(f"{path}.document", f"a generated item names one of {', '.join(DOCUMENTS)}")
+        after = g("after", list, default=[])
+        if not all(isinstance(a, str) for a in after):
+            raise self.fail(f"{path}.after", "expected a list of item ids")
+        item = ItemDef(
+            id=self.ident(raw, "id", path), kind=kind, text=g("text", str, required=True),
+            step=step, department=department, position=position, parent=g("parent", str),
+            when=self.condition(raw.get("when"), f"{path}.when"),
+            behind=g("behind", str), after=tuple(after), manager=g("manager", bool, default=False),
+            na_allowed=g("na_allowed", bool, default=True), note=g("note", str),
+            input_label=g("input_label", str), fields=fields,
+            allow_zero=g("allow_zero", bool, default=False), default=g("default", str),
+            choices=choices, detail=g("detail", str), document=document,
+            open_when=self.condition(raw.get("open_when"), f"{path}.open_when"),
+            confirm=g("confirm", str), suggest=self.condition(raw.get("suggest"), f"{path}.suggest"),
+            rebate_of=g("rebate_of", str), copy_text=g("copy_text", str),
+            log_hours=log_hours and kind in ("task", "text"),
+        )
+        if kind == "gate" and item.open_when is None and item.confirm is None:
+            raise self.fail(path, "a gate needs open_when, confirm, or both")
+        if kind != "gate" and (item.open_when is not None or item.confirm is not None):
+            raise self.fail(f"{path}.open_when" if item.open_when else f"{path}.confirm",
+                            "only a gate has open_when/confirm")
+        return item
+
+    def condition(self, raw: Any, path: str) -> Condition | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict) or not raw:
+            raise self.fail(path, "a condition is a table such as { item = \"x\", is = true }")
+        if "all" in raw or "any" in raw:
+            key = "all" if "all" in raw else "any"
+            self.table(raw, path, {key})
+            parts = raw[key]
+            if not isinstance(parts, list) or not parts:
+                raise self.fail(f"{path}.{key}", "expected a non-empty list of conditions")
+            conds = tuple(self.condition(p, f"{path}.{key}[{i}]") for i, p in enumerate(parts))
+            return (All if key == "all" else Any_)(conds)  # type: ignore[arg-type]
+        if "not" in raw:
+            self.table(raw, path, {"not"})
+            inner = self.condition(raw["not"], f"{path}.not")
+            assert inner is not None
+            return Not(inner)
+        if "tickets_closed" in raw:
+            self.table(raw, path, {"tickets_closed"})
+            return TicketsClosed(self.get(raw, "tickets_closed", str, path, required=True))
+        self.table(raw, path, {"item", "is", "answered"})
+        item = self.get(raw, "item", str, path, required=True)
+        if "is" in raw:
+            if "answered" in raw:
+                raise self.fail(path, "use either is or answered, not both")
+            return ItemIs(item, self.get(raw, "is", (bool, str), path))
+        if raw.get("answered") is True:
+            return ItemAnswered(item)
+        raise self.fail(path, "a condition on an item needs is = ... or answered = true")
+
+    def check_references(self, checklist: Checklist, steps_raw: list[Any]) -> None:
+        where: dict[str, str] = {}
+        for i, step in enumerate(checklist.steps):
+            if any(s.id == step.id for s in checklist.steps[:i]):
+                raise self.fail(f"steps[{i}].id", f"duplicate step id {step.id!r}")
+            for j, item in enumerate(step.items):
+                path = f"steps[{i}].items[{j}]"
+                if item.id in where:
+                    raise self.fail(f"{path}.id", f"duplicate item id {item.id!r} (first at {where[item.id]})")
+                where[item.id] = path
+        items = checklist.items
+        gated: set[str] = set()
+        for item in items.values():
+            path = where[item.id]
+            if item.parent is not None and item.parent not in items:
+                raise self.fail(f"{path}.parent", f"unknown item {item.parent!r}")
+            for key, cond in (("when", item.when), ("open_when", item.open_when), ("suggest", item.suggest)):
+                if cond is None:
+                    continue
+                for ref in cond.items():
+                    if ref not in items:
+                        raise self.fail(f"{path}.{key}", f"condition names unknown item {ref!r}")
+                    if ref == item.id:
+                        raise self.fail(f"{path}.{key}", "an item's condition cannot read the item itself")
+                self.check_condition_kinds(cond, items, f"{path}.{key}")
+            for k, ref in enumerate(item.after):
+                if ref not in items:
+                    raise self.fail(f"{path}.after[{k}]", f"unknown item {ref!r}")
+            if item.behind is not None:
+                gate = items.get(item.behind)
+                if gate is None or gate.kind != "gate":
+                    raise self.fail(f"{path}.behind", f"{item.behind!r} is not a gate item")
+                gated.add(item.behind)
+            if item.rebate_of is not None:
+                src = items.get(item.rebate_of)
+                if item.kind != "amount" or src is None or src.kind != "amount":
+                    raise self.fail(f"{path}.rebate_of", "rebate_of links an amount to an amount item")
+            if item.default is not None and item.default not in {h.id for h in checklist.header}:
+                raise self.fail(f"{path}.default", f"unknown header field {item.default!r}")
+            if item.detail is not None and item.kind != "yesno":
+                raise self.fail(f"{path}.detail", "only a yes/no item asks for detail")
+        for item in items.values():
+            if item.kind == "gate" and item.id not in gated:
+                raise self.fail(where[item.id], f"gate {item.id!r} has no items behind it")
+        self.check_cycles(items, where)
+
+    def check_condition_kinds(self, cond: Condition, items: Mapping[str, ItemDef], path: str) -> None:
+        if isinstance(cond, TicketsClosed) and items[cond.item].kind != "tickets":
+            raise self.fail(path, f"tickets_closed names {cond.item!r}, which is not a tickets item")
+        if isinstance(cond, ItemIs):
+            target = items[cond.item]
+            if isinstance(cond.value, bool) and target.kind != "yesno":
+                raise self.fail(path, f"{cond.item!r} is not a yes/no item")
+            if isinstance(cond.value, str) and cond.value not in target.choices:
+                raise self.fail(path, f"{cond.value!r} is not a choice of {cond.item!r}")
+        for part in getattr(cond, "parts", ()):
+            self.check_condition_kinds(part, items, path)
+        if isinstance(cond, Not):
+            self.check_condition_kinds(cond.part, items, path)
+
+    def check_cycles(self, items: Mapping[str, ItemDef], where: Mapping[str, str]) -> None:
+        def deps(item: ItemDef) -> list[str]:
+            out = list(item.after)
+            for cond in (item.when, item.open_when):
+                if cond is not None:
+                    out.extend(cond.items())
+            if item.behind:
+                out.append(item.behind)
+            return out
+
+        state: dict[str, int] = {}
+
+        def visit(iid: str, trail: list[str]) -> None:
+            if state.get(iid) == 2:
+                return
+            if state.get(iid) == 1:
+                loop = trail[trail.index(iid):] + [iid]
+                raise self.fail(where[loop[0]], "dependency cycle: " + " -> ".join(loop))
+            state[iid] = 1
+            for dep in deps(items[iid]):
+                visit(dep, [*trail, iid])
+            state[iid] = 2
+
+        for iid in items:
+            visit(iid, [])
+
+    def check_templates(self, checklist: Checklist) -> None:
+        allowed = {"client", "answer", *(h.id for h in checklist.header)}
+        texts = [("title", checklist.title)]
+        for i, step in enumerate(checklist.steps):
+            texts.append((f"steps[{i}].title", step.title))
+            for j, item in enumerate(step.items):
+                base = f"steps[{i}].items[{j}]"
+                texts += [(f"{base}.text", item.text), (f"{base}.note", item.note or "")]
+        for path, text in texts:
+            try:
+                names = template_variables(text)
+            except ValueError as exc:
+                raise self.fail(path, f"bad template: {exc}") from None
+            unknown = sorted(names - allowed)
+            if unknown:
+                raise self.fail(path, f"template uses unknown value(s) {', '.join(unknown)}")
