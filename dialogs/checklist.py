@@ -243,7 +243,9 @@ class _Loader:
         kind = self.get(raw, "kind", str, path, required=True)
         if kind not in ITEM_KINDS:
             raise self.fail(f"{path}.kind", f"unknown kind {kind!r}; one of {', '.join(ITEM_KINDS)}")
-        g = lambda key, typ, **kw: self.get(raw, key, typ, path, **kw)  # noqa: E731
+        def g(key: str, typ: type | tuple[type, ...], **kw: Any) -> Any:
+            return self.get(raw, key, typ, path, **kw)
+
         fields = tuple(g("fields", list, default=[]))
         for k, f in enumerate(fields):
             if f not in AMOUNT_FIELDS:
@@ -319,7 +321,8 @@ class _Loader:
             for j, item in enumerate(step.items):
                 path = f"steps[{i}].items[{j}]"
                 if item.id in where:
-                    raise self.fail(f"{path}.id", f"duplicate item id {item.id!r} (first at {where[item.id]})")
+                    first = where[item.id]
+                    raise self.fail(f"{path}.id", f"duplicate item id {item.id!r} (first at {first})")
                 where[item.id] = path
         items = checklist.items
         gated: set[str] = set()
@@ -387,7 +390,7 @@ class _Loader:
             if state.get(iid) == 2:
                 return
             if state.get(iid) == 1:
-                loop = trail[trail.index(iid):] + [iid]
+                loop = [*trail[trail.index(iid):], iid]
                 raise self.fail(where[loop[0]], "dependency cycle: " + " -> ".join(loop))
             state[iid] = 1
             for dep in deps(items[iid]):

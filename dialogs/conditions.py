@@ -36,7 +36,7 @@ class ItemIs:
 
     def describe(self, label: Callable[[str], str]) -> str:
         """Human words for this condition."""
-        shown = {True: "yes", False: "no"}.get(self.value, self.value)  # type: ignore[call-overload]
+        shown = ("yes" if self.value else "no") if isinstance(self.value, bool) else self.value
         return f"“{label(self.item)}” is {shown}"
 
 

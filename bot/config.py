@@ -1,0 +1,91 @@
+"""Configuration from an injectable mapping (the environment by default) and an optional TOML file.
+
+Handlers never read os.environ: the composition root builds one Config and
+passes it down. Secrets are masked in repr.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dialogs.checklist import BUILTIN_DIR
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message says which setting and why."""
+
+
+class Secret(str):
+    """A string that does not show itself in repr or logs."""
+
+    def __repr__(self) -> str:
+        return "Secret('****')" if self else "Secret('')"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the bot needs to start."""
+
+    database: Path = Path("data/offboard.db")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    timezone: str = "UTC"
+    checklists: tuple[Path, ...] = (BUILTIN_DIR / "offboarding.toml", BUILTIN_DIR / "onboarding.toml")
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The MSP's time zone (dates such as "not in the past" are judged there)."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def local(self) -> bool:
+        """Bound to the loopback only."""
+        return self.host in LOCAL_HOSTS
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Read OFFBOARD_* settings, and the TOML file OFFBOARD_CONFIG names (env wins)."""
+        env = os.environ if environ is None else environ
+        data: dict[str, Any] = {}
+        file = env.get("OFFBOARD_CONFIG")
+        if file:
+            try:
+                data = tomllib.loads(Path(file).read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"OFFBOARD_CONFIG={file}: {exc}") from None
+        core = data.get("offboard", {})
+
+        def pick(key: str, default: Any) -> Any:
+            return env.get(f"OFFBOARD_{key.upper()}", core.get(key, default))
+
+        try:
+            port = int(pick("port", 8080))
+        except ValueError:
+            raise ConfigError("OFFBOARD_PORT must be a number") from None
+        if not 0 < port < 65536:
+            raise ConfigError(f"OFFBOARD_PORT {port} is not a port number")
+        checklists = pick("checklists", None)
+        if isinstance(checklists, str):
+            checklists = [p for p in checklists.split(os.pathsep) if p]
+        config = cls(
+            database=Path(pick("database", "data/offboard.db")),
+            host=str(pick("host", "127.0.0.1")),
+            port=port,
+            timezone=str(pick("timezone", "UTC")),
+            checklists=tuple(Path(p) for p in checklists) if checklists else cls.checklists,
+            extra=data,
+        )
+        try:
+            config.tz  # noqa: B018 - validate early
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"OFFBOARD_TIMEZONE {config.timezone!r} is not a known time zone") from None
+        return config

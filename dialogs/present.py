@@ -1,0 +1,268 @@
+"""Building views from a case's state: texts, answers in words, and the actions each item offers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from dialogs.checklist import Checklist, ItemDef
+from dialogs.state import Derived, derive, progress, rebate_suggestion
+from dialogs.text import render
+from dialogs.views import (
+    ActionView,
+    CaseSummary,
+    InputField,
+    ItemView,
+    RecordedLine,
+    StepCard,
+    StepProgress,
+    TicketView,
+)
+from storage.base import CaseRecord, ItemRecord
+
+DECISIONS = {
+    "covered": "covered by the ending contract",
+    "billable": "billable",
+    "close": "close without completing",
+}
+
+
+class CaseView:
+    """One case's state, ready to be shown: derives states once, renders texts on demand."""
+
+    def __init__(self, checklist: Checklist, case: CaseRecord, records: Mapping[str, ItemRecord]) -> None:
+        self.checklist = checklist
+        self.case = case
+        self.records = records
+        self.values = case_values(case, records)
+        self._texts: dict[str, str] = {}
+        self.derived: dict[str, Derived] = derive(checklist, records, case.step_index, self.text)
+
+    def text(self, item_id: str) -> str:
+        """An item's text with the case's values filled in."""
+        if item_id not in self._texts:
+            self._texts[item_id] = render(self.checklist.items[item_id].text, self.values)
+        return self._texts[item_id]
+
+    def value_text(self, item_id: str) -> str | None:
+        """An item's answer in words, or None if it has none."""
+        rec = self.records[item_id]
+        if rec.status == "na":
+            return f"Not applicable: {rec.reason}"
+        if rec.status != "done":
+            return None
+        return describe_value(self.checklist.items[item_id], rec.value or {})
+
+    def step_status(self, number: int) -> str:
+        """waiting, active or complete, from how many steps were handed off."""
+        handed = self.case.step_index
+        return "complete" if number <= handed else "active" if number == handed + 1 else "waiting"
+
+    def card(self, step_id: str) -> StepCard:
+        """The step card for a department's channel."""
+        step = self.checklist.steps_by_id[step_id]
+        done, total = progress(self.checklist, self.derived, step_id)
+        items = tuple(self.item_view(item) for item in step.items)
+        return StepCard(
+            self.case.id, self.case.client, step.id, step.number, render(step.title, self.values),
+            step.department, self.checklist.department_label(step.department),
+            self.step_status(step.number), done, total, items, self.case.status,
+        )
+
+    def item_view(self, item: ItemDef) -> ItemView:
+        """One item with its state, answer and buttons."""
+        rec = self.records[item.id]
+        d = self.derived[item.id]
+        who = rec.updated_by if rec.status in ("done", "na") else None
+        return ItemView(
+            id=item.id, kind=item.kind, text=self.text(item.id), status=d.status,
+            version=rec.version, depth=self._depth(item), reason=d.reason,
+            note=render(item.note, self.values) if item.note else None,
+            value_text=self.value_text(item.id),
+            answered_by=(who or {}).get("name"),
+            answered_at=_iso(rec.updated_at) if who else None,
+            assignee=(rec.assignee or {}).get("name"), manager_only=item.manager,
+            copy_text=item.copy_text,
+            actions=self.actions(item, rec, d) if self.case.status == "open" else (),
+            tickets=tuple(
+                TicketView(t["number"], t.get("title", ""), t["decision"],
+                           DECISIONS.get(t["decision"], t["decision"]), bool(t.get("closed")))
+                for t in ((rec.value or {}).get("tickets", []) if rec.status == "done" else [])
+            ),
+        )
+
+    def _depth(self, item: ItemDef) -> int:
+        depth, parent = 0, item.parent
+        while parent is not None and depth < 5:
+            depth, parent = depth + 1, self.checklist.items[parent].parent
+        return depth
+
+    def actions(self, item: ItemDef, rec: ItemRecord, d: Derived) -> tuple[ActionView, ...]:
+        """The buttons an item offers in its current state."""
+        v = rec.version
+        def act(a: str, label: str, style: str | None = None,
+                inputs: Iterable[InputField] = (), arg: str | None = None) -> ActionView:
+            return ActionView(a, label, item.id, v, style, tuple(inputs), arg)
+
+        if item.kind == "generated":
+            return ()
+        if d.status in ("done", "na"):
+            out = [act("undo", "Undo")]
+            if item.kind not in ("task", "gate"):
+                out.insert(0, act("answer", "Edit", inputs=self.inputs(item, rec)))
+            if item.kind == "tickets" and d.status == "done":
+                out += [act("close_ticket", f"Close #{t['number']}", arg=t["number"])
+                        for t in (rec.value or {}).get("tickets", []) if not t.get("closed")]
+            return tuple(out)
+        if d.status != "open":
+            return ()
+        out = []
+        if item.kind == "gate":
+            return (act("confirm", item.confirm or "Confirm", "primary"),)
+        if item.kind == "task":
+            inputs = self.inputs(item, rec)
+            out.append(act("done", "Done", "primary", inputs))
+        elif item.kind == "yesno":
+            yes_inputs = [InputField("detail", "text", item.detail)] if item.detail else []
+            out += [act("yes", "Yes", "primary", yes_inputs), act("no", "No")]
+        else:
+            out.append(act("answer", _ANSWER_LABEL.get(item.kind, "Answer"), "primary",
+                           self.inputs(item, rec)))
+        if item.na_allowed:
+            reason = InputField("reason", "text", "Why not applicable?")
+            out.append(act("na", "Not applicable", inputs=[reason]))
+        if rec.assignee is None:
+            out.append(act("claim", "Claim"))
+        return tuple(out)
+
+    def inputs(self, item: ItemDef, rec: ItemRecord) -> list[InputField]:
+        """The inputs that answering this item asks for, with defaults."""
+        current = rec.value or {}
+        label = item.input_label
+        if item.kind == "amount":
+            suggested = rebate_suggestion(self.checklist, self.records, item) or {}
+            names = {"dollars": ("money", "Amount ($)"), "hours": ("hours", "Hours")}
+            return [InputField(f, names[f][0], names[f][1],
+                               default=current.get(f) or suggested.get(f),
+                               hint=_rebate_hint(suggested) if suggested else None)
+                    for f in item.fields]
+        if item.kind == "text":
+            fields = [InputField("text", "text", label or "Answer", default=current.get("text"))]
+        elif item.kind == "date":
+            default = current.get("date") or (self.case.header.get(item.default) if item.default else None)
+            fields = [InputField("date", "date", label or "Date", default=default)]
+        elif item.kind == "choice":
+            fields = [InputField("choice", "choice", label or "Choose", default=current.get("choice"),
+                                 choices=item.choices)]
+        elif item.kind == "tickets":
+            fields = [InputField("tickets", "tickets", label or "Open tickets", required=False,
+                                 choices=tuple(DECISIONS),
+                                 hint="One row per ticket: number, title, decision")]
+        elif item.kind == "yesno":
+            fields = [InputField("answer", "yesno", "Answer", default=_yesno(current.get("answer")))]
+            if item.detail:
+                fields.append(InputField("detail", "text", item.detail, required=False,
+                                         default=current.get("detail")))
+        else:
+            fields = []
+        if item.log_hours:
+            fields.append(InputField("hours", "hours", "Hours logged (optional)", required=False,
+                                     default=current.get("hours")))
+        return fields
+
+    def summary(self, today: date | None = None) -> CaseSummary:
+        """The case's live summary for the cases channel."""
+        steps = []
+        for step in self.checklist.steps:
+            done, total = progress(self.checklist, self.derived, step.id)
+            steps.append(StepProgress(step.id, step.number, render(step.title, self.values),
+                                      self.checklist.department_label(step.department),
+                                      self.step_status(step.number), done, total))
+        holder = None
+        if self.case.status == "open" and self.case.step_index < len(self.checklist.steps):
+            step = self.checklist.steps[self.case.step_index]
+            holder = self.checklist.department_label(step.department)
+        stop = self.case.header.get("stop_date")
+        header = tuple((h.label, self.case.header[h.id]) for h in self.checklist.header
+                       if self.case.header.get(h.id))
+        return CaseSummary(
+            self.case.id, self.case.client, render(self.checklist.title, self.values),
+            self.case.status, stop, _iso(self.case.opened_at) or "",
+            str(self.case.opened_by.get("name", "")), holder, tuple(steps), header,
+            overdue=bool(today and stop and self.case.status == "open" and stop < today.isoformat()),
+        )
+
+    def recorded(self, step_id: str) -> tuple[RecordedLine, ...]:
+        """What a step recorded, for the hand-off to the next department."""
+        lines = []
+        for item in self.checklist.steps_by_id[step_id].items:
+            value = self.value_text(item.id)
+            if value is not None:
+                by = (self.records[item.id].updated_by or {}).get("name")
+                lines.append(RecordedLine(self.text(item.id), value, by))
+        return tuple(lines)
+
+
+_ANSWER_LABEL = {"amount": "Enter amount", "text": "Enter", "date": "Set date",
+                 "choice": "Choose", "tickets": "Enter tickets"}
+
+
+def _rebate_hint(s: Mapping[str, str]) -> str:
+    return (f"Prepaid {s['prepaid_hours']} h (${s['prepaid_dollars']}), logged {s['logged_hours']} h: "
+            f"{s['hours']} h unused = ${s['dollars']}")
+
+
+def _yesno(value: Any) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat(timespec="seconds")
+
+
+def case_values(case: CaseRecord, records: Mapping[str, ItemRecord]) -> dict[str, Any]:
+    """What checklist texts may read: client, header fields, and answer.<item id>."""
+    answers = {iid: dict(rec.value or {}) if rec.status == "done" else {} for iid, rec in records.items()}
+    return {**case.header, "client": case.client, "answer": answers}
+
+
+def money(value: str | Decimal) -> str:
+    """$1,234.50."""
+    return f"${Decimal(value):,.2f}"
+
+
+def describe_value(item: ItemDef, value: Mapping[str, Any]) -> str:
+    """An answer in words."""
+    hours = f" · {value['hours']} h" if value.get("hours") and item.kind != "amount" else ""
+    if item.kind == "task":
+        return "Done" + hours
+    if item.kind == "yesno":
+        word = "Yes" if value.get("answer") else "No"
+        return f"{word}: {value['detail']}" if value.get("detail") else word
+    if item.kind == "amount":
+        parts = []
+        if value.get("dollars") is not None:
+            parts.append(money(value["dollars"]))
+        if value.get("hours") is not None:
+            parts.append(f"{value['hours']} hours")
+        return " for ".join(parts)
+    if item.kind == "text":
+        return str(value.get("text", "")) + hours
+    if item.kind == "date":
+        return str(value.get("date", ""))
+    if item.kind == "choice":
+        return str(value.get("choice", ""))
+    if item.kind == "tickets":
+        rows = value.get("tickets", [])
+        if not rows:
+            return "No open tickets"
+        closed = sum(1 for r in rows if r.get("closed"))
+        return f"{len(rows)} ticket(s), {closed} closed: " + "; ".join(
+            f"#{r['number']} {DECISIONS.get(r['decision'], r['decision'])}" for r in rows)
+    if item.kind == "gate":
+        return "Confirmed" if value.get("confirmed") else "Opened"
+    if item.kind == "generated":
+        return "Generated"
+    return str(value)

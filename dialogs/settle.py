@@ -1,0 +1,185 @@
+"""After every change: bring derived states up to date, hand off, complete, and tell people.
+
+The Settler runs inside the command's write transaction. It stores each item
+whose derived state moved (a condition closed it, a gate opened, a step's
+items unlocked), appends an event per move, produces generated documents,
+hands completed steps off to the next department, completes the case, and
+writes the outbox notices for all of it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from dialogs.actor import SYSTEM, Actor
+from dialogs.checklist import Checklist
+from dialogs.present import CaseView
+from dialogs.state import RESOLVED, step_complete
+from dialogs.views import HandoffView
+from storage.base import CaseRecord, EventRecord, ItemRecord, Notice, WriteTx
+
+_MAX_ROUNDS = 100  # each round resolves at least one item or step; a checklist is acyclic
+
+
+class Settler:
+    """Settles one case after one command, inside that command's transaction."""
+
+    def __init__(self, tx: WriteTx, checklist: Checklist, case: CaseRecord,
+                 records: dict[str, ItemRecord], actor: Actor, now: datetime, today: date) -> None:
+        self.tx, self.checklist, self.case, self.records = tx, checklist, case, records
+        self.actor, self.now, self.today = actor, now, today
+        self.view = CaseView(checklist, case, records)
+        self.handoffs: list[str] = []
+
+    async def settle(self, touched: set[str] | None = None, *, opened: bool = False,
+                     may_complete: bool = True) -> None:
+        """Apply every consequence of the change just made, then write the notices.
+
+        ``opened``: the case was just opened, so its summary message goes out
+        first (thread lines need it as their parent). ``may_complete``: False
+        right after a reopen, so a reopened case waits for the next change.
+        """
+        steps = {self.checklist.items[i].step for i in touched or ()}
+        case_was = self.case.status
+        if opened:
+            await self._summary()
+        for _ in range(_MAX_ROUNDS):
+            self.view = CaseView(self.checklist, self.case, self.records)
+            moved = await self._sync_items()
+            steps |= moved
+            if not moved and not await self._hand_off():
+                break
+        else:  # pragma: no cover - guarded by the loader's cycle check
+            raise RuntimeError("case did not settle")
+        if may_complete and not opened:
+            await self._complete()
+        await self._notify(steps, opened or self.case.status != case_was)
+
+    async def _sync_items(self) -> set[str]:
+        moved: set[str] = set()
+        for item in self.checklist.items.values():
+            rec = self.records[item.id]
+            derived = self.view.derived[item.id]
+            if item.kind == "generated" and derived.status == "open":
+                await self._generate(item.id)
+            elif derived.status != rec.status:
+                await self._move(item.id, derived.status, derived.reason)
+            else:
+                continue
+            moved.add(item.step)
+        return moved
+
+    async def _move(self, item_id: str, status: str, reason: str | None) -> None:
+        rec = self.records[item_id]
+        item = self.checklist.items[item_id]
+        old = {"status": rec.status, "value": rec.value, "reason": rec.reason}
+        kind = "state"
+        if item.kind == "gate" and status == "done":
+            kind = "gate_opened"
+            rec.value = rec.value or {"opened": True}
+            await self.thread(f"Unlocked: {self.view.text(item_id)}.")
+        elif item.kind == "gate" and rec.status == "done":
+            kind, rec.value = "gate_closed", None
+            await self.thread(f"Locked again: {self.view.text(item_id)} ({reason}).")
+        elif status == "skipped":
+            kind, rec.value = "closed_by_condition", None
+        elif rec.status == "skipped":
+            kind = "opened_by_condition"
+        rec.status, rec.reason = status, reason if status == "skipped" else None
+        rec.version += 1
+        rec.updated_at = self.now
+        rec.updated_by = SYSTEM.to_json()
+        await self.tx.put_item(rec)
+        await self.tx.append_event(EventRecord(
+            self.case.id, kind, self.actor.to_json(), self.now, item_id, old=old,
+            new={"status": status, "value": rec.value}, note=reason))
+
+    async def _generate(self, item_id: str) -> None:
+        rec = self.records[item_id]
+        document = self.checklist.items[item_id].document
+        old = {"status": rec.status, "value": rec.value}
+        rec.status, rec.value = "done", {"document": document}
+        rec.version += 1
+        rec.updated_at, rec.updated_by = self.now, SYSTEM.to_json()
+        await self.tx.put_item(rec)
+        await self.tx.append_event(EventRecord(
+            self.case.id, "document", SYSTEM.to_json(), self.now, item_id, old=old,
+            new={"status": "done", "value": rec.value}))
+        await self._notice("document", self._case_target,
+                           {"case_id": self.case.id, "document": document, "item_id": item_id,
+                            "title": self.view.text(item_id)})
+
+    async def _hand_off(self) -> bool:
+        steps = self.checklist.steps
+        index = self.case.step_index
+        if self.case.status != "open" or index >= len(steps):
+            return False
+        if not step_complete(self.checklist, self.view.derived, steps[index].id):
+            return False
+        done = steps[index]
+        self.case.step_index += 1
+        self.case.version += 1
+        await self.tx.update_case(self.case)
+        nxt = steps[index + 1] if index + 1 < len(steps) else None
+        await self.tx.append_event(EventRecord(
+            self.case.id, "handoff", self.actor.to_json(), self.now,
+            old={"step": done.id}, new={"step": nxt.id if nxt else None}))
+        self.handoffs.append(done.id)
+        label = self.checklist.department_label
+        if nxt is None:
+            await self.thread(f"{self.view.card(done.id).title} is complete.")
+            return True
+        await self.thread(f"{self.view.card(done.id).title} is complete; "
+                          f"handed off to {label(nxt.department)}.")
+        handoff = HandoffView(
+            self.case.id, self.case.client, self.view.card(done.id).title, label(done.department),
+            self.view.card(nxt.id).title, nxt.department, label(nxt.department),
+            self.view.recorded(done.id))
+        await self._notice("handoff", f"dept:{nxt.department}", {"handoff": handoff.to_json()})
+        return True
+
+    async def _complete(self) -> None:
+        if self.case.status != "open" or self.case.step_index < len(self.checklist.steps):
+            return
+        if not all(d.status in RESOLVED for d in self.view.derived.values()):
+            return
+        self.case.status, self.case.closed_at = "completed", self.now
+        self.case.version += 1
+        await self.tx.update_case(self.case)
+        await self.tx.append_event(EventRecord(self.case.id, "case_completed", self.actor.to_json(),
+                                               self.now, new={"status": "completed"}))
+        await self.thread(f"The case for {self.case.client} is complete.")
+        await self._notice("managers", "managers",
+                           {"case_id": self.case.id, "client": self.case.client,
+                            "text": f"The case for {self.case.client} is complete."})
+
+    async def _summary(self) -> None:
+        summary = self.view.summary(self.today)
+        await self._notice("summary", self._case_target, {"summary": summary.to_json()},
+                           ref_key="summary", coalesce=f"summary:{self.case.id}")
+
+    async def _notify(self, steps: set[str], case_changed: bool) -> None:
+        await self._summary()
+        reached = {s.id for s in self.checklist.steps if s.number <= self.case.step_index + 1}
+        if case_changed:
+            steps = set(reached)
+        for step in self.checklist.steps:
+            if step.id in steps and step.id in reached:
+                card = self.view.card(step.id)
+                await self._notice("card", f"dept:{step.department}", {"card": card.to_json()},
+                                   ref_key=f"card:{step.id}", coalesce=f"card:{self.case.id}:{step.id}")
+
+    async def thread(self, text: str) -> None:
+        """Post a line into the case thread."""
+        await self._notice("thread", self._case_target, {"case_id": self.case.id, "text": text})
+
+    @property
+    def _case_target(self) -> str:
+        return f"case:{self.case.id}"
+
+    async def _notice(self, kind: str, target: str, payload: dict[str, Any], *,
+                      ref_key: str | None = None, coalesce: str | None = None) -> None:
+        payload = {"case_id": self.case.id, "client": self.case.client, **payload}
+        await self.tx.add_notice(Notice(self.case.id, kind, target, payload, self.now,
+                                        ref_key=ref_key, coalesce_key=coalesce))

@@ -1,0 +1,159 @@
+"""Deriving each item's state from the checklist and the answers given so far.
+
+Pure functions: no I/O, no clock. The engine stores what these return and
+records every change as an event.
+
+States:
+  locked   waits for an earlier step, an answer, an item before it, or a gate
+  open     can be worked now
+  done     answered (or, for a gate, opened)
+  na       marked not applicable by a person, with a reason
+  skipped  does not apply: its condition is false
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from dialogs.checklist import Checklist, ItemDef
+from dialogs.conditions import Condition, TicketsClosed
+from storage.base import ItemRecord
+
+RESOLVED = frozenset({"done", "na", "skipped"})
+ANSWERED = frozenset({"done", "na"})
+
+
+@dataclass(frozen=True)
+class Derived:
+    """An item's state and, when it is locked or skipped, why."""
+
+    status: str
+    reason: str | None = None
+
+
+def derive(
+    checklist: Checklist,
+    records: Mapping[str, ItemRecord],
+    step_index: int,
+    label: Callable[[str], str] | None = None,
+) -> dict[str, Derived]:
+    """Every item's state, given the stored answers and how many steps were handed off.
+
+    ``label`` turns an item id into the words a person sees (the engine passes
+    the item's rendered text); reasons quote it.
+    """
+    out: dict[str, Derived] = {}
+    defs = checklist.items
+    label = label or (lambda iid: defs[iid].text)
+
+    def answers_for(cond: Condition) -> dict[str, Any]:
+        got: dict[str, Any] = {}
+        for ref in cond.items():
+            if state(ref).status == "done":
+                got[ref] = records[ref].value or {}
+        return got
+
+    def state(iid: str) -> Derived:
+        if iid in out:
+            return out[iid]
+        out[iid] = result = _state(defs[iid])
+        return result
+
+    def _state(item: ItemDef) -> Derived:
+        rec = records[item.id]
+        step = checklist.steps_by_id[item.step]
+        if step.number > step_index + 1:
+            dept = checklist.department_label(step.department)
+            return Derived("locked", f"Waits for step {step.number - 1} to hand off to {dept}")
+        if item.when is not None:
+            answers = answers_for(item.when)
+            holds = item.when.evaluate(answers)
+            if holds is False:
+                return Derived("skipped", "Does not apply: " + _negated(item.when, label))
+            if holds is None:
+                waiting = [r for r in item.when.items() if r not in answers]
+                quoted = ", ".join(f"“{label(r)}”" for r in waiting)
+                return Derived("locked", f"Waits for an answer to {quoted}")
+        if rec.status in ANSWERED and item.kind != "gate":
+            return Derived(rec.status)
+        if item.behind is not None:
+            gate = state(item.behind)
+            if gate.status != "done":
+                why = f"Locked until {label(item.behind).lower()}"
+                return Derived("locked", f"{why}: {gate.reason}" if gate.reason else why)
+        pending = [a for a in item.after if state(a).status not in RESOLVED]
+        if pending:
+            return Derived("locked", "Waits for " + ", ".join(f"“{label(a)}”" for a in pending))
+        if item.kind == "gate":
+            return _gate(item, rec)
+        return Derived("open")
+
+    def _gate(item: ItemDef, rec: ItemRecord) -> Derived:
+        if item.open_when is not None:
+            answers = answers_for(item.open_when)
+            if item.open_when.evaluate(answers) is not True:
+                if isinstance(item.open_when, TicketsClosed):
+                    return Derived("locked", item.open_when.waiting(answers))
+                return Derived("locked", "waiting until " + item.open_when.describe(label))
+        if item.confirm is None or rec.status == "done":
+            return Derived("done")
+        return Derived("open")
+
+    for iid in defs:
+        state(iid)
+    return out
+
+
+def _negated(cond: Condition, label: Callable[[str], str]) -> str:
+    text: str = cond.describe(label)
+    return text.replace(" is yes", " is no") if " is yes" in text else text.replace(" is no", " is yes")
+
+
+def step_complete(checklist: Checklist, derived: Mapping[str, Derived], step_id: str) -> bool:
+    """Whether every item of a step that applies is done or not applicable."""
+    return all(derived[i.id].status in RESOLVED for i in checklist.steps_by_id[step_id].items)
+
+
+def progress(checklist: Checklist, derived: Mapping[str, Derived], step_id: str) -> tuple[int, int]:
+    """(resolved, applicable) items of a step; skipped items count in neither."""
+    items = checklist.steps_by_id[step_id].items
+    applicable = [i for i in items if derived[i.id].status != "skipped"]
+    return sum(derived[i.id].status in ANSWERED for i in applicable), len(applicable)
+
+
+def logged_hours(checklist: Checklist, records: Mapping[str, ItemRecord]) -> Decimal:
+    """Hours recorded on done items (against the removal ticket)."""
+    total = Decimal("0")
+    for item in checklist.items.values():
+        rec = records.get(item.id)
+        if item.log_hours and rec is not None and rec.status == "done" and rec.value:
+            hours = rec.value.get("hours")
+            if hours:
+                total += Decimal(hours)
+    return total
+
+
+def rebate_suggestion(
+    checklist: Checklist, records: Mapping[str, ItemRecord], item: ItemDef
+) -> dict[str, str] | None:
+    """Prepaid hours minus hours logged, and the dollars that leaves unused."""
+    if item.rebate_of is None:
+        return None
+    source = records.get(item.rebate_of)
+    if source is None or source.status != "done" or not source.value:
+        return None
+    prepaid_d = Decimal(source.value.get("dollars") or "0")
+    prepaid_h = Decimal(source.value.get("hours") or "0")
+    used = logged_hours(checklist, records)
+    unused_h = max(prepaid_h - used, Decimal("0"))
+    rate = prepaid_d / prepaid_h if prepaid_h else Decimal("0")
+    return {
+        "hours": f"{unused_h:.2f}",
+        "dollars": f"{(rate * unused_h).quantize(Decimal('0.01')):.2f}",
+        "prepaid_hours": f"{prepaid_h:.2f}",
+        "prepaid_dollars": f"{prepaid_d:.2f}",
+        "logged_hours": f"{used:.2f}",
+    }

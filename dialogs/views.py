@@ -1,0 +1,153 @@
+"""Platform-neutral views: what adapters render as Block Kit, Adaptive Cards or HTML.
+
+Views are plain frozen dataclasses; ``to_json`` turns one into the dict that
+travels in an outbox notice. Every string in a view is plain text: escaping
+is the adapter's job, for its own surface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One input a person fills in to answer an item."""
+
+    name: str
+    kind: str  # money | hours | text | date | choice | yesno | tickets
+    label: str
+    required: bool = True
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """A button: the command it sends and the item version it was rendered from."""
+
+    action: str  # done | na | yes | no | answer | confirm | undo | claim | close_ticket
+    label: str
+    item_id: str
+    version: int
+    style: str | None = None  # primary | danger
+    inputs: tuple[InputField, ...] = ()
+    arg: str | None = None  # e.g. the ticket number for close_ticket
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """One row of a tickets item."""
+
+    number: str
+    title: str
+    decision: str
+    decision_label: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item as a person sees it on a step card."""
+
+    id: str
+    kind: str
+    text: str
+    status: str
+    version: int
+    depth: int = 0
+    reason: str | None = None
+    note: str | None = None
+    value_text: str | None = None
+    answered_by: str | None = None
+    answered_at: str | None = None
+    assignee: str | None = None
+    manager_only: bool = False
+    copy_text: str | None = None
+    actions: tuple[ActionView, ...] = ()
+    tickets: tuple[TicketView, ...] = ()
+
+
+@dataclass(frozen=True)
+class StepCard:
+    """A routing step for its department's channel."""
+
+    case_id: str
+    client: str
+    step_id: str
+    number: int
+    title: str
+    department: str
+    department_label: str
+    status: str  # waiting | active | complete
+    done: int
+    total: int
+    items: tuple[ItemView, ...]
+    case_status: str = "open"
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict that travels in a notice."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class StepProgress:
+    """One step's line on the case summary."""
+
+    step_id: str
+    number: int
+    title: str
+    department_label: str
+    status: str
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """Where a case stands: what managers watch in the case thread."""
+
+    case_id: str
+    client: str
+    title: str
+    status: str  # open | completed | cancelled
+    stop_date: str | None
+    opened_at: str
+    opened_by: str
+    holder: str | None  # the department label that holds the ball
+    steps: tuple[StepProgress, ...]
+    header: tuple[tuple[str, str], ...]
+    overdue: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict that travels in a notice."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RecordedLine:
+    """One answer, as a hand-off repeats it to the next department."""
+
+    text: str
+    value_text: str
+    by: str | None
+
+
+@dataclass(frozen=True)
+class HandoffView:
+    """What the next department is told when a step completes."""
+
+    case_id: str
+    client: str
+    from_step: str
+    from_department: str
+    to_step: str
+    to_department: str
+    to_department_label: str
+    recorded: tuple[RecordedLine, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The dict that travels in a notice."""
+        return asdict(self)
