@@ -55,7 +55,11 @@ def parse_answer(item: ItemDef, raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_tickets(raw: Any) -> list[dict[str, Any]]:
-    """Ticket rows: number, title and the service manager's decision; numbers unique."""
+    """Ticket rows: number, title and the service manager's decision; numbers unique.
+
+    A row that does not say whether it is closed gets ``closed: None``; the
+    engine keeps what the ticket was before (an edit never reopens a ticket).
+    """
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -77,7 +81,7 @@ def parse_tickets(raw: Any) -> list[dict[str, Any]]:
                 f"Ticket #{number}: choose a decision ({', '.join(DECISIONS.values())})", field="tickets")
         title = clean_text(str(row.get("title") or ""), label=f"Ticket #{number} title", required=False)
         rows.append({"number": number, "title": title, "decision": decision,
-                     "closed": _truthy(row.get("closed"))})
+                     "closed": _truthy(row["closed"]) if "closed" in row else None})
     return rows
 
 

@@ -118,6 +118,8 @@ def load_checklist(path: str | Path) -> Checklist:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ChecklistError(str(path), "", "no such file") from None
+    except OSError as exc:  # a directory, no permission, ...: an error, not a traceback
+        raise ChecklistError(str(path), "", f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ChecklistError(name, "", f"not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:

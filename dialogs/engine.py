@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
-from dialogs.actor import Actor, check_case_permission, check_item_permission
+from dialogs.actor import SYSTEM, Actor, check_case_permission, check_item_permission
 from dialogs.answers import parse_answer
 from dialogs.checklist import Checklist
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -192,6 +192,11 @@ class Engine:
             if status not in ("open", "done", "na"):
                 raise Conflict(f"“{view.text(item_id)}” is {status}: {view.derived[item_id].reason}")
             value = parse_answer(item, raw)
+            if item.kind == "tickets":
+                was = {t["number"]: t["closed"] for t in (rec.value or {}).get("tickets", [])}
+                for row in value["tickets"]:
+                    if row["closed"] is None:
+                        row["closed"] = bool(was.get(row["number"], False))
             kind = "answered" if rec.status != "done" else "edited"
             if rec.status == "done" and rec.value == value:
                 return Outcome("stale", "Nothing changed: that is already the answer.", case_id,
@@ -237,7 +242,10 @@ class Engine:
             if not item.na_allowed or item.kind in ("gate", "generated"):
                 raise InvalidInput(f"“{view.text(item_id)}” cannot be marked not applicable")
             d = view.derived[item_id]
-            if d.status not in ("open", "done"):
+            if d.status == "na" and records[item_id].reason == reason:
+                return Outcome("stale", "Nothing changed: it is already not applicable for that reason.",
+                               case_id, item_id, records[item_id].version)
+            if d.status not in ("open", "done", "na"):
                 raise Conflict(f"“{view.text(item_id)}” is {d.status}: {d.reason}")
             return await self._set_item(tx, cl, case, records, actor, item_id, "na", None,
                                         reason, "not_applicable")
@@ -253,7 +261,8 @@ class Engine:
                         records: dict[str, ItemRecord], view: CaseView) -> Outcome:
             rec = records[item_id]
             item = cl.items[item_id]
-            if rec.status not in ("done", "na") or item.kind == "generated":
+            automatic = item.kind == "generated" or (item.kind == "gate" and item.confirm is None)
+            if rec.status not in ("done", "na") or automatic:
                 raise Conflict(f"“{view.text(item_id)}” has no answer to undo")
             if not actor.manager and not actor.same_person(rec.updated_by):
                 who = (rec.updated_by or {}).get("name", "someone else")
@@ -401,6 +410,13 @@ def _duplicate(done: dict[str, Any]) -> Outcome:
 def _stale_item(rec: ItemRecord, tz: tzinfo) -> Outcome:
     who = (rec.updated_by or {}).get("name", "someone")
     when = f"{rec.updated_at.astimezone(tz):%Y-%m-%d %H:%M}" if rec.updated_at else "earlier"
+    by_rule = (rec.updated_by or {}).get("platform") == SYSTEM.platform
+    if by_rule and rec.status in ("skipped", "locked", "open"):
+        now = {"skipped": "no longer applies", "locked": "is locked", "open": "is open again"}[rec.status]
+        why = f" ({rec.reason})" if rec.reason else ""
+        return Outcome("stale", f"Nothing changed: since this card was shown, the item {now}{why} "
+                                f"(at {when}). Look at the updated card.",
+                       rec.case_id, rec.item_id, rec.version, extra={"by": None, "at": when})
     what = {"done": "answered", "na": "marked not applicable", "open": "reopened"}.get(
         rec.status, f"changed (now {rec.status})")
     return Outcome("stale", f"Nothing changed: this item was already {what} by {who} at {when}.",

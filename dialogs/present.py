@@ -106,8 +106,8 @@ class CaseView:
                 inputs: Iterable[InputField] = (), arg: str | None = None) -> ActionView:
             return ActionView(a, label, item.id, v, style, tuple(inputs), arg)
 
-        if item.kind == "generated":
-            return ()
+        if item.kind == "generated" or (item.kind == "gate" and item.confirm is None):
+            return ()  # nobody answers these: they resolve by themselves
         if d.status in ("done", "na"):
             out = [act("undo", "Undo")]
             if item.kind not in ("task", "gate"):
@@ -181,9 +181,15 @@ class CaseView:
                                       self.checklist.department_label(step.department),
                                       self.step_status(step.number), done, total))
         holder = None
-        if self.case.status == "open" and self.case.step_index < len(self.checklist.steps):
-            step = self.checklist.steps[self.case.step_index]
-            holder = self.checklist.department_label(step.department)
+        if self.case.status == "open":
+            holders = []  # departments with open work: the current step's, and any reopened earlier
+            for step in self.checklist.steps[: self.case.step_index + 1]:
+                label = self.checklist.department_label(step.department)
+                waiting = any(self.derived[i.id].status == "open" for i in step.items)
+                current = step.number == self.case.step_index + 1
+                if (waiting or current) and label not in holders:
+                    holders.append(label)
+            holder = " and ".join(holders) or None
         stop = self.case.header.get("stop_date")
         header = tuple((h.label, self.case.header[h.id]) for h in self.checklist.header
                        if self.case.header.get(h.id))

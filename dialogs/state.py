@@ -82,7 +82,7 @@ def derive(
         if item.behind is not None:
             gate = state(item.behind)
             if gate.status != "done":
-                why = f"Locked until {label(item.behind).lower()}"
+                why = f"Locked: {label(item.behind)}"
                 return Derived("locked", f"{why}: {gate.reason}" if gate.reason else why)
         pending = [a for a in item.after if state(a).status not in RESOLVED]
         if pending:

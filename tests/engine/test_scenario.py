@@ -142,7 +142,7 @@ async def test_walk_the_whole_sop(store: SQLiteStore, engine: Engine, offboardin
     gate = await walk.item("all_tickets_closed")
     assert gate.status == "locked" and gate.reason == "2 of 2 tickets still open"
     rmm = await walk.item("remove_rmm_agents")
-    assert rmm.status == "locked" and "when all tickets are closed" in (rmm.reason or "")
+    assert rmm.status == "locked" and "When all tickets are closed" in (rmm.reason or "")
     with pytest.raises(NotAllowed, match="manager"):
         await walk.done("email_summary_report", TOM)
     await walk.done("email_summary_report", MARY)

@@ -1,0 +1,59 @@
+"""Edits that must not undo other people's work, and the ball going back to a department."""
+
+from __future__ import annotations
+
+from dialogs.engine import Engine
+from tests.conftest import ALICE, TOM
+from tests.engine.support import TWO_TICKETS, finish_admin_one, open_case, tech_up_to_the_gate
+
+
+async def test_editing_the_ticket_list_keeps_closed_tickets_closed(engine: Engine) -> None:
+    walk = await open_case(engine)
+    await finish_admin_one(walk)
+    await tech_up_to_the_gate(walk)
+    for number in ("T-100", "T-101"):
+        out = await engine.close_ticket(walk.case_id, "open_tickets", number, TOM,
+                                        await walk.version("open_tickets"))
+        assert out.changed
+    assert await walk.status("all_tickets_closed") == "done"
+    # Tech adds a third ticket, re-sending the first two rows as the edit form does (no "closed").
+    rows = [*TWO_TICKETS, {"number": "T-102", "title": "New laptop", "decision": "billable"}]
+    await walk.answer("open_tickets", TOM, tickets=rows)
+    view = await engine.view(walk.case_id)
+    closed = {t["number"]: t["closed"] for t in (view.records["open_tickets"].value or {})["tickets"]}
+    assert closed == {"T-100": True, "T-101": True, "T-102": False}
+    gate = await walk.item("all_tickets_closed")
+    assert gate.status == "locked" and gate.reason == "1 of 3 tickets still open"
+
+
+async def test_a_reopened_item_gives_the_ball_back_to_its_department(engine: Engine) -> None:
+    walk = await open_case(engine)
+    await finish_admin_one(walk)
+    assert (await engine.summary(walk.case_id)).holder == "Tech"
+    out = await engine.undo(walk.case_id, "contact_client", ALICE, await walk.version("contact_client"))
+    assert out.changed
+    assert (await engine.summary(walk.case_id)).holder == "Admin and Tech"
+
+
+async def test_not_applicable_again_edits_the_reason_or_changes_nothing(engine: Engine) -> None:
+    walk = await open_case(engine)
+    out = await engine.not_applicable(walk.case_id, "quickbooks_terms", "Net 0 already", ALICE,
+                                      await walk.version("quickbooks_terms"))
+    assert out.changed
+    same = await engine.not_applicable(walk.case_id, "quickbooks_terms", "Net 0 already", ALICE,
+                                       await walk.version("quickbooks_terms"))
+    assert same.status == "stale"
+    other = await engine.not_applicable(walk.case_id, "quickbooks_terms", "Client keeps terms", ALICE,
+                                        await walk.version("quickbooks_terms"))
+    assert other.changed
+    assert (await walk.item("quickbooks_terms")).value_text == "Not applicable: Client keeps terms"
+
+
+async def test_a_click_on_an_item_a_rule_closed_says_so(engine: Engine) -> None:
+    walk = await open_case(engine)
+    await walk.no("newsletter", ALICE)
+    shown = await walk.version("remove_from_newsletter")
+    await walk.yes("newsletter", ALICE)
+    out = await engine.mark_done(walk.case_id, "remove_from_newsletter", ALICE, shown)
+    assert out.status == "stale"
+    assert "no longer applies" in out.message and "offboard" not in out.message
