@@ -26,6 +26,9 @@ from storage.base import Delivery, MessageRef, Notice, Store
 
 log = logging.getLogger(__name__)
 
+# What one delivery attempt came to.
+_SENT, _FAILED, _LATER = "sent", "failed", "later"
+
 
 class RetryLater(Exception):
     """The sender could not deliver now; try again after ``retry_after`` seconds if given."""
@@ -87,24 +90,25 @@ class Dispatcher:
         """Deliver every notice due now (repeating while targets have more); returns how many."""
         total = 0
         while True:
-            batch = 0
+            outcomes: list[str] = []
             for sender in list(self.senders.values()):
                 due = await self.store.due_deliveries(sender.name, self.clock())
-                results = await asyncio.gather(*(self._deliver(sender, d) for d in due))
-                batch += sum(results)
-            total += batch
-            if batch == 0:
+                outcomes += await asyncio.gather(*(self._deliver(sender, d) for d in due))
+            total += outcomes.count(_SENT)
+            # A notice failed for good unblocks its target just like a sent one does.
+            if _SENT not in outcomes and _FAILED not in outcomes:
                 return total
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set, waking on ``wake()`` or when a retry falls due."""
         while not stop.is_set():
+            # Cleared before the round, not after it: a wake() during the round must not be lost.
+            self._wake.clear()
             try:
                 await self.run_once()
             except Exception:  # keep delivering; the store may be briefly busy
                 log.exception("outbox round failed")
             delay = await self._next_delay()
-            self._wake.clear()
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             _, pending = await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
             for task in pending:
@@ -120,7 +124,7 @@ class Dispatcher:
                 delay = min(delay, max((due - self.clock()).total_seconds(), 0.0))
         return delay
 
-    async def _deliver(self, sender: Sender, delivery: Delivery) -> int:
+    async def _deliver(self, sender: Sender, delivery: Delivery) -> str:
         notice = delivery.notice
         async with self._limit:
             in_doubt = delivery.status == "sending"
@@ -134,27 +138,26 @@ class Dispatcher:
                     if found:
                         made = found if isinstance(found, MessageRef) else None
                         await self.store.mark_sent(delivery, self.clock(), made)
-                        return 1
+                        return _SENT
                 made = await sender.send(notice, ref)
             except PermanentFailure as exc:
                 log.error("notice %s to %s failed for good: %s", notice.id, sender.name, exc)
                 await self.store.mark_failed(delivery, str(exc))
-                return 0
+                return _FAILED
             except RetryLater as exc:
-                await self._retry(delivery, str(exc), exc.retry_after)
-                return 0
+                return await self._retry(delivery, str(exc), exc.retry_after)
             except Exception as exc:
                 log.warning("notice %s to %s failed: %r", notice.id, sender.name, exc)
-                await self._retry(delivery, repr(exc), None)
-                return 0
+                return await self._retry(delivery, repr(exc), None)
             await self.store.mark_sent(delivery, self.clock(), made if ref is None else None)
-            return 1
+            return _SENT
 
-    async def _retry(self, delivery: Delivery, error: str, retry_after: float | None) -> None:
+    async def _retry(self, delivery: Delivery, error: str, retry_after: float | None) -> str:
         attempts = delivery.attempts + 1
         if attempts >= self.max_attempts:
             await self.store.mark_failed(delivery, f"gave up after {attempts} attempts: {error}")
-            return
+            return _FAILED
         if retry_after is None:
             retry_after = min(self.backoff_base * 2 ** (attempts - 1), self.backoff_cap)
         await self.store.mark_retry(delivery, self.clock() + timedelta(seconds=retry_after), error)
+        return _LATER
