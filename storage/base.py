@@ -218,6 +218,10 @@ class Store(ABC):
         """Every delivery (for the command line and tests), oldest first."""
 
     @abstractmethod
+    async def notices(self, target: str, after_id: int = 0) -> list[Notice]:
+        """Every notice written for a target (a channel's history), oldest first."""
+
+    @abstractmethod
     async def get_message_ref(self, sender: str, case_id: str, ref_key: str) -> MessageRef | None:
         """The message that shows a card, if it was posted."""
 

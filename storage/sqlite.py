@@ -49,6 +49,7 @@ from storage.sqlite_rows import (
     from_json,
     item_from_row,
     item_params,
+    notice_from_row,
     to_json,
 )
 
@@ -341,6 +342,15 @@ class SQLiteStore(Store):
     async def deliveries(self, sender: str | None = None) -> list[Delivery]:
         """Every existing delivery row with its notice, by notice id then sender."""
         return await outbox.list_deliveries(self._conns()[1], sender)
+
+    async def notices(self, target: str, after_id: int = 0) -> list[Notice]:
+        """Every notice written for a target (a channel's history), oldest first."""
+        rows = await fetch_all(
+            self._conns()[1],
+            "SELECT * FROM outbox WHERE target = ? AND id > ? ORDER BY id",
+            (target, after_id),
+        )
+        return [notice_from_row(row) for row in rows]
 
     async def get_message_ref(self, sender: str, case_id: str, ref_key: str) -> MessageRef | None:
         """The message that shows a card, if it was posted."""

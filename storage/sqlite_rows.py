@@ -197,6 +197,21 @@ FROM deliveries d JOIN outbox o ON o.id = d.notice_id
 """
 
 
+def notice_from_row(row: sqlite3.Row) -> Notice:
+    """An outbox row as a Notice."""
+    payload: JSON = from_json(row["payload"]) or {}
+    return Notice(
+        case_id=row["case_id"],
+        kind=row["kind"],
+        target=row["target"],
+        payload=payload,
+        created_at=dt_from_db(row["created_at"]),
+        ref_key=row["ref_key"],
+        coalesce_key=row["coalesce_key"],
+        id=int(row["id"]),
+    )
+
+
 def delivery_from_row(row: sqlite3.Row) -> Delivery:
     """A row of DELIVERY_SELECT as a Delivery with its Notice."""
     payload: JSON = from_json(row["n_payload"]) or {}
