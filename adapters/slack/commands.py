@@ -1,0 +1,68 @@
+"""A click or a submitted modal -> one engine command. Every decision is the engine's."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from adapters.slack.ids import ItemRef
+from adapters.slack.modals import tickets
+from dialogs.actor import Actor
+from dialogs.engine import Engine, Outcome
+from dialogs.errors import InvalidInput
+from dialogs.views import ItemView
+
+
+async def run_item(engine: Engine, actor: Actor, ref: ItemRef, raw: Mapping[str, Any],
+                   request_id: str) -> Outcome:
+    """Run the engine command a button (and its modal, if any) stands for."""
+    case_id, item_id, version = ref.case_id, ref.item_id, ref.version
+    common: dict[str, Any] = {"request_id": request_id}
+    if ref.action == "done":
+        return await engine.mark_done(case_id, item_id, actor, version,
+                                      hours=str(raw.get("hours") or "") or None, **common)
+    if ref.action == "na":
+        return await engine.not_applicable(case_id, item_id, str(raw.get("reason") or ""), actor, version,
+                                           **common)
+    if ref.action in ("yes", "no"):
+        answer = {"answer": ref.action, "detail": str(raw.get("detail") or "")}
+        return await engine.answer(case_id, item_id, answer, actor, version, **common)
+    if ref.action == "answer":
+        return await engine.answer(case_id, item_id, raw, actor, version, **common)
+    if ref.action == "confirm":
+        return await engine.confirm_gate(case_id, item_id, actor, version, **common)
+    if ref.action == "undo":
+        return await engine.undo(case_id, item_id, actor, version, **common)
+    if ref.action == "claim":
+        return await engine.claim(case_id, item_id, actor, version, **common)
+    if ref.action == "close_ticket":
+        return await engine.close_ticket(case_id, item_id, ref.arg or "", actor, version, **common)
+    raise InvalidInput(f"Unknown action {ref.action!r}")
+
+
+def item_answer(item: ItemView, entered: Mapping[str, str]) -> dict[str, Any]:
+    """What a modal's inputs say, in the engine's terms (a choice's text, ticket rows)."""
+    fields = {f.name: f for a in item.actions for f in a.inputs}
+    raw: dict[str, Any] = {k: v for k, v in entered.items() if not k.startswith("tickets_")}
+    choice = fields.get("choice")
+    if choice is not None and "choice" in raw:
+        index = raw["choice"]
+        raw["choice"] = choice.choices[int(index)] if index.isdigit() and int(index) < len(choice.choices) \
+            else index
+    if "tickets" in fields:
+        raw["tickets"] = tickets(entered, (t.number for t in item.tickets if t.closed))
+    return raw
+
+
+def click_id(action: Mapping[str, Any], user_id: str) -> str:
+    """The request id of a click: the same click replayed or retried is the same request."""
+    return f"slack:{action.get('action_ts', '')}:{user_id}:{action.get('action_id', '')}"
+
+
+def submission_id(view: Mapping[str, Any]) -> str:
+    """The request id of a modal submission: its view, its hash and what was entered."""
+    state = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
+    digest = hashlib.sha256(f"{view.get('hash', '')}\n{state}".encode()).hexdigest()[:24]
+    return f"slack:view:{view.get('id', '')}:{digest}"

@@ -1,0 +1,178 @@
+"""bolt listeners for cases: /offboard, the header and cancel modals, App Home; and what all listeners share.
+
+Order inside a listener: open the modal first (a trigger_id lives 3 seconds),
+then look things up, then run the engine command, then ack. The engine
+commits before the ack, so an acknowledged click is kept, and a failed
+commit reaches Slack as an error. Messages go out through the outbox; the
+only Web API calls made by listeners are views.* and chat.postEphemeral
+(plus the cached membership lookups that say who is acting).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import clip, md
+from adapters.slack.commands import submission_id
+from adapters.slack.config import SlackSettings
+from adapters.slack.home import export_reply, help_reply, home_view, list_reply, status_reply
+from adapters.slack.ids import SENDER
+from adapters.slack.members import Membership
+from adapters.slack.modals import (
+    cancel_modal,
+    error_block,
+    header_modal,
+    loading_view,
+    notice_view,
+    values,
+)
+from bot.app import Services
+from dialogs.actor import Actor, check_case_permission
+from dialogs.commands import parse_command
+from dialogs.engine import Engine, Outcome
+from dialogs.errors import InvalidInput, NotAllowed, OffboardError
+from dialogs.views import CaseSummary
+
+log = logging.getLogger(__name__)
+Ack = Callable[..., Awaitable[Any]]
+Body = dict[str, Any]
+
+
+@dataclass
+class Listeners:
+    """What every listener shares: the services, the settings and the membership cache."""
+
+    svc: Services
+    settings: SlackSettings
+    members: Membership
+
+    @property
+    def engine(self) -> Engine:
+        """The dialog engine."""
+        return self.svc.engine
+
+    async def actor(self, user: Body) -> Actor:
+        """The acting person (a slash command's body or a payload's ``user``)."""
+        user_id = str(user.get("user_id") or user.get("id"))
+        name = user.get("user_name") or user.get("name") or user.get("username")
+        return await self.members.actor(user_id, str(name) if name else None)
+
+    def _after(self, outcome: Outcome) -> None:
+        if outcome.changed:
+            self.svc.dispatcher.wake()
+
+    async def _summary(self, case_id: str) -> CaseSummary:
+        return (await self.engine.view(case_id)).summary(self.engine.today())
+
+    async def _submit(self, ack: Ack, view: Body, run: Callable[[], Awaitable[Outcome]], *,
+                      fallback: str | None = None, more: str = "") -> None:
+        """Run a modal's engine command; errors inline by block, a non-change said in the modal."""
+        blocks = view.get("blocks") or []
+        try:
+            outcome = await run()
+        except OffboardError as exc:
+            field = exc.field if isinstance(exc, InvalidInput) else fallback
+            await ack(response_action="errors", errors={error_block(blocks, field): clip(exc.message, 500)})
+            return
+        self._after(outcome)
+        if outcome.changed and not more:
+            await ack()
+        else:
+            await ack(response_action="update",
+                      view=notice_view(outcome.message, more=more if outcome.changed else ""))
+
+    async def _ephemeral(self, client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
+        """A private note to one person (refusals, stale clicks)."""
+        if channel:
+            await client.chat_postEphemeral(channel=channel, user=user, text=md(text))
+        else:
+            log.info("no channel for a private note to %s: %s", user, text)
+
+
+class CaseListeners(Listeners):
+    """Opening, listing, cancelling cases, and the Home tab."""
+
+    # ------------------------------------------------------------ /offboard
+    async def command(self, ack: Ack, body: Body, client: AsyncWebClient) -> None:
+        """/offboard CLIENT | help | list | status CLIENT | cancel CLIENT | export CLIENT."""
+        cmd = parse_command(str(body.get("text") or ""))
+        if cmd.verb == "open":
+            opened = await client.views_open(trigger_id=body["trigger_id"], view=header_modal(
+                self.engine.default_checklist, cmd.arg, body.get("channel_id")))
+            await ack()
+            await self._precheck_case(client, body, "open a case", opened["view"]["id"])
+            return
+        if cmd.verb == "cancel":
+            await self._cancel_form(ack, body, client, cmd.arg)
+            return
+        if cmd.verb == "list":
+            summaries = [await self._summary(c.id) for c in await self.svc.store.list_cases("open")]
+            reply = list_reply(summaries)
+        elif cmd.verb in ("status", "export"):
+            case = await self.engine.find_case(cmd.arg)
+            if case is None:
+                reply = help_reply(f"No case for {cmd.arg!r}.")
+            else:
+                thread = await self.svc.store.get_message_ref(SENDER, case.id, "summary")
+                render = status_reply if cmd.verb == "status" else export_reply
+                reply = render(await self._summary(case.id), thread, self.settings.public_url)
+        else:
+            reply = help_reply(cmd.arg)
+        await ack(text=reply.text, blocks=reply.blocks)
+
+    async def _precheck_case(self, client: AsyncWebClient, body: Body, what: str,
+                             view_id: str | None = None) -> bool:
+        """Tell someone who may not open or cancel cases so before they fill in a form."""
+        try:
+            check_case_permission(await self.actor(body), self.engine.default_checklist, what)
+        except NotAllowed as exc:
+            if view_id:
+                await client.views_update(view_id=view_id, view=notice_view(exc.message, "Not allowed"))
+            await self._ephemeral(client, body.get("channel_id"), str(body["user_id"]), exc.message)
+            return False
+        return True
+
+    async def _cancel_form(self, ack: Ack, body: Body, client: AsyncWebClient, client_name: str) -> None:
+        opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view("Cancel case"))
+        await ack()
+        view_id = opened["view"]["id"]
+        case = await self.engine.find_case(client_name)
+        if case is None or case.status != "open":
+            what = f"is {case.status}" if case else "does not exist"
+            await client.views_update(view_id=view_id, view=notice_view(
+                f"Nothing to cancel: the case for {client_name} {what}."))
+            return
+        if await self._precheck_case(client, body, "cancel a case", view_id):
+            await client.views_update(view_id=view_id, view=cancel_modal(await self._summary(case.id)))
+
+    # ------------------------------------------------------------ modals
+    async def open_submitted(self, ack: Ack, body: Body, view: Body) -> None:
+        """The case header: open the case, or say inline what is wrong."""
+        entered = values(view["state"])
+        client_name = entered.pop("client", "")
+        actor = await self.actor(body["user"])
+        await self._submit(ack, view, lambda: self.engine.open_case(
+            client_name, entered, actor, request_id=submission_id(view)), fallback="client",
+            more=f"Its summary is in <#{self.settings.cases_channel}>.")
+
+    async def cancel_submitted(self, ack: Ack, body: Body, view: Body) -> None:
+        """The cancel confirmation, with its reason."""
+        meta = json.loads(view.get("private_metadata") or "{}")
+        reason = values(view["state"]).get("reason", "")
+        actor = await self.actor(body["user"])
+        await self._submit(ack, view, lambda: self.engine.cancel_case(
+            str(meta.get("case_id")), reason, actor, request_id=submission_id(view)), fallback="reason")
+
+    # ------------------------------------------------------------ App Home
+    async def home_opened(self, event: Body, client: AsyncWebClient) -> None:
+        """The Home tab lists open cases with their progress."""
+        if event.get("tab", "home") != "home":
+            return
+        summaries = [await self._summary(c.id) for c in await self.svc.store.list_cases("open")]
+        await client.views_publish(user_id=event["user"], view=home_view(summaries, self.settings.public_url))

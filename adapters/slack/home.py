@@ -1,0 +1,87 @@
+"""The App Home tab and the /offboard list | status | export | help replies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.slack.blocks import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_VIEW_BLOCKS,
+    Block,
+    Message,
+    context,
+    dashboard_link,
+    divider,
+    escape,
+    md,
+    plain,
+    section,
+    thread_link,
+)
+from adapters.slack.messages import summary_blocks
+from dialogs.commands import HELP
+from dialogs.views import CaseSummary
+from storage.base import MessageRef
+
+
+def case_line(s: CaseSummary) -> str:
+    """One case in a line or two: client, stop date, who holds it, progress per step."""
+    stop = f"stops {md(s.stop_date, 20)}" if s.stop_date else "no stop date"
+    overdue = " :warning: overdue" if s.overdue else ""
+    holder = f", with *{md(s.holder, 100)}*" if s.holder else ""
+    steps = " · ".join(f"{p.number}. {md(p.department_label, 40)} {p.done}/{p.total}" for p in s.steps)
+    return f"*{md(s.client, 200)}* — {stop}{overdue}{holder}\n{steps}"
+
+
+def cases_blocks(summaries: Sequence[CaseSummary], limit: int) -> list[Block]:
+    """One section per case, within ``limit`` blocks."""
+    if not summaries:
+        return [section("No open cases. Type `/offboard CLIENT` to open one.")]
+    blocks = [section(case_line(s), block_id=f"case:{s.case_id}") for s in summaries[: limit - 1]]
+    if len(summaries) > limit - 1:
+        blocks.append(context(f"…and {len(summaries) - (limit - 1)} more open case(s): see the dashboard"))
+    return blocks
+
+
+def home_view(summaries: Sequence[CaseSummary], public_url: str | None) -> dict[str, Any]:
+    """The App Home tab: open cases with their progress."""
+    dashboard = f"<{public_url}/dashboard|the dashboard>" if public_url else "the dashboard (`/dashboard`)"
+    head: list[Block] = [
+        {"type": "header", "text": plain("Open offboarding cases", 150)},
+        context(f"{len(summaries)} open · `/offboard CLIENT` opens a case · everything, closed cases "
+                f"too, on {dashboard}"),
+        divider(),
+    ]
+    return {"type": "home", "blocks": [*head, *cases_blocks(summaries, MAX_VIEW_BLOCKS - len(head))]}
+
+
+def list_reply(summaries: Sequence[CaseSummary]) -> Message:
+    """/offboard list."""
+    text = f"{len(summaries)} open case(s)"
+    return Message(text, [section(f"*{text}*"), *cases_blocks(summaries, MAX_MESSAGE_BLOCKS - 1)])
+
+
+def status_reply(s: CaseSummary, thread: MessageRef | None, public_url: str | None) -> Message:
+    """/offboard status CLIENT: the summary, and where its thread is."""
+    blocks = summary_blocks(s, public_url)
+    if thread is not None:
+        blocks = [*blocks[: MAX_MESSAGE_BLOCKS - 1],
+                  context(f"<{thread_link(thread.channel, thread.message_id)}|Open the case thread>")]
+    return Message(f"{md(s.client, 200)}: {s.status}", blocks)
+
+
+def export_reply(s: CaseSummary, thread: MessageRef | None, public_url: str | None) -> Message:
+    """/offboard export CLIENT: where the memo, the summary report and the checklist are."""
+    where = (f"uploaded into <{thread_link(thread.channel, thread.message_id)}|the case thread> as each "
+             "becomes ready" if thread else "uploaded into the case thread as each becomes ready")
+    text = (f"The documents of *{md(s.client, 200)}* (the “What's Next” memo, the summary report and "
+            f"the completed checklist) are {where}. Every document of the case, in every format: "
+            f"{dashboard_link(public_url, s.case_id, 'the dashboard')}.")
+    return Message(text, [section(text)])
+
+
+def help_reply(problem: str = "") -> Message:
+    """/offboard help (or what was wrong with the command)."""
+    text = (f"{md(problem)}\n" if problem else "") + f"```{escape(HELP)}```"
+    return Message(text, [section(text)])

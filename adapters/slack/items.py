@@ -1,0 +1,86 @@
+"""bolt listeners for step cards: buttons, and the modals some of them open."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.commands import click_id, item_answer, run_item, submission_id
+from adapters.slack.handlers import Ack, Body, Listeners
+from adapters.slack.ids import ItemRef
+from adapters.slack.modals import TITLES, item_modal, loading_view, notice_view, values
+from dialogs.actor import check_item_permission
+from dialogs.engine import Outcome
+from dialogs.errors import InvalidInput, NotAllowed, OffboardError
+
+
+class ItemListeners(Listeners):
+    """A click on a card runs its engine command, or opens the modal that asks for its input."""
+
+    async def item_action(self, ack: Ack, body: Body, client: AsyncWebClient, action: Body) -> None:
+        """A button on a step card."""
+        user = body["user"]
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        try:
+            ref = ItemRef.decode(str(action.get("value") or ""))
+        except InvalidInput as exc:
+            await ack()
+            await self._ephemeral(client, channel, user["id"], exc.message)
+            return
+        if ref.modal:
+            opened = await client.views_open(trigger_id=body["trigger_id"],
+                                             view=loading_view(TITLES.get(ref.action, "Offboard")))
+            await ack()
+            await self._item_form(client, opened["view"]["id"], ref, user, channel)
+            return
+        actor = await self.actor(user)
+        try:
+            outcome = await run_item(self.engine, actor, ref, {}, click_id(action, actor.user_id))
+        except OffboardError as exc:  # refused, or the item cannot take this now: nothing changed
+            await ack()
+            await self._ephemeral(client, channel, actor.user_id, exc.message)
+            return
+        await ack()
+        self._after(outcome)
+        if outcome.status == "stale":
+            await self._ephemeral(client, channel, actor.user_id, outcome.message)
+
+    async def _item_form(self, client: AsyncWebClient, view_id: str, ref: ItemRef, user: Body,
+                         channel: str | None) -> None:
+        try:
+            view = await self.engine.view(ref.case_id)
+            item_def = view.checklist.items[ref.item_id]
+        except (OffboardError, KeyError):
+            gone = notice_view("That case or item no longer exists.")
+            await client.views_update(view_id=view_id, view=gone)
+            return
+        actor = await self.actor(user)
+        try:
+            check_item_permission(actor, view.checklist, item_def)
+        except NotAllowed as exc:
+            await client.views_update(view_id=view_id, view=notice_view(exc.message, "Not allowed"))
+            await self._ephemeral(client, channel, actor.user_id, exc.message)
+            return
+        item = view.item_view(item_def)
+        action = next((a for a in item.actions if a.action == ref.action), None)
+        if action is None or item.version != ref.version:
+            done = f" ({item.value_text}, by {item.answered_by})" if item.answered_by else ""
+            await client.views_update(view_id=view_id, view=notice_view(
+                f"Nothing to do: “{item.text}” changed since the card was shown; it is {item.status}{done}. "
+                "The card shows it as it is now."))
+            return
+        await client.views_update(view_id=view_id, view=item_modal(item, action, ref, channel))
+
+    async def item_submitted(self, ack: Ack, body: Body, view: Body) -> None:
+        """An item's modal: answer, mark done with hours, not applicable with a reason..."""
+        meta = json.loads(view.get("private_metadata") or "{}")
+        ref = ItemRef.decode(str(meta.get("r", "")))
+        actor = await self.actor(body["user"])
+
+        async def run() -> Outcome:
+            cv = await self.engine.view(ref.case_id)
+            raw = item_answer(cv.item_view(cv.checklist.items[ref.item_id]), values(view["state"]))
+            return await run_item(self.engine, actor, ref, raw, submission_id(view))
+
+        await self._submit(ack, view, run)

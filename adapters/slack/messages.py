@@ -1,0 +1,109 @@
+"""The case's live summary, thread lines, hand-off pings and the managers' note, as Block Kit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from adapters.slack.blocks import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_SECTION_TEXT,
+    Block,
+    Message,
+    context,
+    dashboard_link,
+    fit,
+    md,
+    section,
+)
+from adapters.slack.cards import STEP_ICONS
+from dialogs.views import CaseSummary, HandoffView, RecordedLine, StepProgress
+
+CASE_ICONS = {"open": ":large_blue_circle:", "completed": ":white_check_mark:", "cancelled": ":no_entry:"}
+
+
+def summary_from_json(data: Mapping[str, Any]) -> CaseSummary:
+    """The CaseSummary a "summary" notice carries."""
+    steps = tuple(StepProgress(**s) for s in data["steps"])
+    header = tuple((str(k), str(v)) for k, v in data.get("header", ()))
+    return CaseSummary(**{**data, "steps": steps, "header": header})
+
+
+def handoff_from_json(data: Mapping[str, Any]) -> HandoffView:
+    """The HandoffView a "handoff" notice carries."""
+    return HandoffView(**{**data, "recorded": tuple(RecordedLine(**r) for r in data["recorded"])})
+
+
+def summary_blocks(s: CaseSummary, public_url: str | None) -> list[Block]:
+    """Client, stop date, progress per step and who holds the ball."""
+    stop = md(s.stop_date or "not set", 40) + (" :warning: overdue" if s.overdue else "")
+    fields = [f"*Client*\n{md(s.client, 300)}", f"*Service stops*\n{stop}",
+              f"*Status*\n{s.status}", f"*With*\n{md(s.holder, 100) if s.holder else '—'}",
+              f"*Opened by*\n{md(s.opened_by, 100)}, {s.opened_at[:10]}"]
+    steps = [f"{STEP_ICONS.get(p.status, '')} Step {p.number} · {md(p.title, 200)} "
+             f"({md(p.department_label, 60)}): {p.done}/{p.total}" for p in s.steps]
+    header = " · ".join(f"{md(label, 80)}: {md(value, 200)}" for label, value in s.header)
+    blocks = [section(f"{CASE_ICONS.get(s.status, '')} *{md(s.title, 500)}*", fields=fields,
+                      block_id="summary"),
+              *packed(steps, "steps")]
+    if header:
+        blocks.append(context(header))
+    blocks.append(context(f"Case `{s.case_id}` · {dashboard_link(public_url, s.case_id)}"))
+    return fit(blocks, MAX_MESSAGE_BLOCKS, "More steps than a message can show: see the dashboard")
+
+
+def summary_message(s: CaseSummary, public_url: str | None) -> Message:
+    """The case's parent message in the cases channel."""
+    done = sum(p.done for p in s.steps)
+    total = sum(p.total for p in s.steps)
+    holder = f", with {md(s.holder, 100)}" if s.holder else ""
+    text = f"{md(s.title, 500)}: {s.status}{holder} ({done}/{total} done)"
+    return Message(text, summary_blocks(s, public_url))
+
+
+def line_message(text: str) -> Message:
+    """One line into a case thread (hand-offs, gates opening, completion...)."""
+    return Message(md(text), [section(md(text))])
+
+
+def handoff_message(h: HandoffView, mention: str, public_url: str | None) -> Message:
+    """The ping to the next department, with what the previous step recorded."""
+    head = (f"{mention} *{md(h.from_department, 100)}* finished *{md(h.from_step, 300)}* for "
+            f"*{md(h.client, 300)}*. Over to *{md(h.to_department_label, 100)}*: {md(h.to_step, 300)} "
+            "(the step card follows).")
+    lines = [f"• {md(r.text, 400)}: *{md(r.value_text, 600)}*" + (f" _({md(r.by, 80)})_" if r.by else "")
+             for r in h.recorded]
+    blocks = [section(head, block_id="handoff")]
+    if lines:
+        blocks.append(section(f"*What {md(h.from_department, 100)} recorded:*"))
+        blocks += packed(lines, "recorded", limit=10)
+    blocks = fit(blocks, MAX_MESSAGE_BLOCKS, "More was recorded than fits: "
+                 + dashboard_link(public_url, h.case_id))
+    text = (f"{mention} {md(h.client, 300)}: {md(h.from_step, 300)} is complete; "
+            f"over to {md(h.to_department_label)}")
+    return Message(text, blocks)
+
+
+def managers_message(text: str, mention: str) -> Message:
+    """The managers' note that a case is complete."""
+    body = f"{mention} {md(text)}".strip()
+    return Message(body, [section(body)])
+
+
+def packed(lines: Sequence[str], block_id: str, limit: int = 20) -> list[Block]:
+    """Lines packed into as few sections as their 3000 characters allow (at most ``limit``)."""
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    size = 0
+    for n, line in enumerate(lines):
+        if chunk and size + len(line) + 1 > MAX_SECTION_TEXT:
+            if len(blocks) == limit - 1:
+                chunk.append(f"…and {len(lines) - n} more")
+                break
+            blocks.append(section("\n".join(chunk), block_id=f"{block_id}:{len(blocks)}"))
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        blocks.append(section("\n".join(chunk), block_id=f"{block_id}:{len(blocks)}"))
+    return blocks

@@ -1,0 +1,108 @@
+"""The endpoint's checks run before bolt: forged, missing, stale or malformed signatures, size, JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import AsyncIterator
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.slack.harness import ALICE, SlackBot, sign
+
+
+def command_body(text: str = "AcmeCo") -> bytes:
+    return urlencode({"command": "/offboard", "text": text, "user_id": ALICE.id, "user_name": ALICE.name,
+                      "team_id": "T0FAKE", "channel_id": "C0ADMIN", "trigger_id": "t-1"}).encode()
+
+
+async def nothing_ran(bot: SlackBot) -> None:
+    assert [c.method for c in bot.fake.calls] == ["auth.test"], "no handler ran: no Web API call"
+    assert await bot.svc.store.list_cases() == []
+
+
+@pytest.mark.parametrize(("timestamp", "signature"), [
+    (None, "v0=" + "0" * 64),  # forged
+    (None, ""),  # missing signature
+    ("", None),  # missing timestamp
+    ("now-310", None),  # stale: signed correctly, but over 300 s old
+    ("now+310", None),  # from the future
+    ("abc", None),  # malformed: bolt alone answers 500 here
+    ("1e9", None),
+    ("-1", None),
+    ("99999999999999999999999", None),
+], ids=["forged", "no-signature", "no-timestamp", "stale", "future", "abc", "float", "negative", "huge"])
+async def test_bad_signatures_are_401_and_nothing_runs(bot: SlackBot, timestamp: str | None,
+                                                       signature: str | None) -> None:
+    body = command_body()
+    ts = timestamp if timestamp is not None else str(int(time.time()))
+    if ts.startswith("now"):
+        ts = str(int(time.time()) + int(ts[3:]))
+    sig = signature if signature is not None else sign(body, ts)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if ts:
+        headers["X-Slack-Request-Timestamp"] = ts
+    if sig:
+        headers["X-Slack-Signature"] = sig
+    resp = await bot.client.post("/slack/events", data=body, headers=headers)
+    assert resp.status == 401
+    await nothing_ran(bot)
+
+
+async def test_signed_with_another_secret_is_401(bot: SlackBot) -> None:
+    body = command_body()
+    ts = str(int(time.time()))
+    resp = await bot.post(body, "application/x-www-form-urlencoded", timestamp=ts,
+                          signature=sign(body, ts, "not-the-secret"))
+    assert resp.status == 401
+    await nothing_ran(bot)
+
+
+async def test_body_over_a_mebibyte_is_413(bot: SlackBot) -> None:
+    body = b"text=" + b"a" * (1024 * 1024)
+    ts = str(int(time.time()))
+    resp = await bot.client.post("/slack/events", data=io.BytesIO(body), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": sign(body, ts)})
+    assert resp.status == 413
+    await nothing_ran(bot)
+
+
+async def test_body_over_a_mebibyte_without_content_length_is_413(bot: SlackBot) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(17):
+            yield b"a" * (64 * 1024)
+
+    ts = str(int(time.time()))
+    resp = await bot.client.post("/slack/events", data=chunks(), headers={
+        "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": "v0=" + "0" * 64})
+    assert resp.status == 413
+    await nothing_ran(bot)
+
+
+@pytest.mark.parametrize(("body", "content_type"), [
+    (b'{"type": "event_callback", ', "application/json"),
+    (b"[1, 2, 3]", "application/json"),
+    (urlencode({"payload": "{not json"}).encode(), "application/x-www-form-urlencoded"),
+    (urlencode({"payload": json.dumps([1])}).encode(), "application/x-www-form-urlencoded"),
+], ids=["truncated-json", "json-array", "payload-not-json", "payload-array"])
+async def test_signed_malformed_json_is_400(bot: SlackBot, body: bytes, content_type: str) -> None:
+    resp = await bot.post(body, content_type)
+    assert resp.status == 400
+    await nothing_ran(bot)
+
+
+async def test_a_signed_command_goes_through(bot: SlackBot) -> None:
+    resp = await bot.post(command_body(), "application/x-www-form-urlencoded")
+    assert resp.status == 200
+    assert [c.method for c in bot.fake.calls][:2] == ["auth.test", "views.open"]
+
+
+async def test_url_verification_challenge(bot: SlackBot) -> None:
+    body = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "x"}).encode()
+    resp = await bot.post(body, "application/json")
+    assert resp.status == 200
+    assert "c-123" in await resp.text()
