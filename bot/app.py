@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from bot.config import Config, ConfigError
+from bot.documents import Documents
 from bot.outbox import Dispatcher
 from dialogs.checklist import Checklist, load_checklist
 from dialogs.engine import Engine
@@ -27,10 +29,13 @@ class Services:
     engine: Engine
     dispatcher: Dispatcher
     checklists: dict[str, Checklist]
+    documents: Documents
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("services")
+SHUTDOWN_GRACE = 5.0
+"""Seconds requests in flight get to finish once the server is told to stop."""
 
 
 def load_checklists(config: Config) -> dict[str, Checklist]:
@@ -53,7 +58,8 @@ async def services(config: Config) -> AsyncIterator[Services]:
     try:
         engine = Engine(store, checklists, tz=config.tz)
         dispatcher = Dispatcher(store)
-        yield Services(config, store, engine, dispatcher, checklists)
+        documents = Documents(engine, company=config.company, templates=config.templates)
+        yield Services(config, store, engine, dispatcher, checklists, documents)
     finally:
         await store.close()
 
@@ -71,6 +77,15 @@ def build_app(svc: Services) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = svc
     app.router.add_get("/healthz", healthz)
+    from adapters.web import mount as mount_web  # adapters import bot.app: import here
+
+    mount_web(app, svc, svc.config.web_token)
+    from adapters.slack import mount as mount_slack
+    from adapters.slack import slack_settings
+
+    slack = slack_settings(svc.config)  # None unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set
+    if slack is not None:
+        mount_slack(app, svc, slack)
 
     async def run_dispatcher(app: web.Application) -> AsyncIterator[None]:
         await svc.dispatcher.start()
@@ -87,15 +102,29 @@ async def serve(config: Config) -> None:
     """Run the server until interrupted; the store is closed cleanly on the way out."""
     async with services(config) as svc:
         app = build_app(svc)
-        runner = web.AppRunner(app, handle_signals=True)
-        await runner.setup()
-        site = web.TCPSite(runner, config.host, config.port)
-        await site.start()
-        log.info("offboard listening on http://%s:%d (database %s)", config.host, config.port,
-                 config.database)
-        print(f"offboard is running on http://{config.host}:{config.port}/ — Ctrl-C stops it.",
-              flush=True)
+        # Our own handlers, not aiohttp's: its handle_signals raises GracefulExit (a SystemExit
+        # with code 1) out of the event loop, so Ctrl-C exited 1 and tasks were cancelled mid-write.
+        # Here SIGINT/SIGTERM set svc.stop, which long-lived handlers (live streams) and the
+        # dispatcher watch, and the server winds down in order; a request still running after
+        # SHUTDOWN_GRACE seconds is cancelled (its write transaction rolls back).
+        loop = asyncio.get_running_loop()
+        installed = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. Windows: KeyboardInterrupt
+                loop.add_signal_handler(sig, svc.stop.set)
+                installed.append(sig)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE)
         try:
-            await asyncio.Event().wait()
+            await runner.setup()
+            site = web.TCPSite(runner, config.host, config.port)
+            await site.start()
+            log.info("offboard listening on http://%s:%d (database %s)", config.host, config.port,
+                     config.database)
+            print(f"offboard is running on http://{config.host}:{config.port}/ — Ctrl-C stops it.",
+                  flush=True)
+            await svc.stop.wait()
+            log.info("offboard stopping")
         finally:
             await runner.cleanup()
+            for sig in installed:
+                loop.remove_signal_handler(sig)

@@ -1,10 +1,12 @@
-"""The command line: ``python -m bot serve | cases | case show CLIENT | checklist check FILE``."""
+"""The command line: ``python -m bot serve | cases | case show CLIENT | checklist check FILE | export``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -12,6 +14,8 @@ from typing import TextIO
 from bot.app import serve as serve_forever
 from bot.app import services
 from bot.config import Config, ConfigError
+from bot.export import add_parser as add_export_parser
+from bot.export import export
 from dialogs.checklist import load_checklist
 from dialogs.errors import OffboardError
 from dialogs.present import CaseView
@@ -32,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
     cl_sub = checklist.add_subparsers(dest="checklist_command", required=True, metavar="ACTION")
     check = cl_sub.add_parser("check", help="validate a checklist file and summarize it")
     check.add_argument("file")
+    add_export_parser(sub)
     return p
 
 
@@ -45,16 +50,23 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
         config = Config.load(environ)
         if args.command == "serve":
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 asyncio.run(serve_forever(config))
-            except KeyboardInterrupt:
-                print("offboard stopped.", file=out)
+            print("offboard stopped.", file=out)
             return 0
         if args.command == "cases":
             return asyncio.run(list_cases(config, out))
+        if args.command == "export":
+            return asyncio.run(export(config, args, out, err))
         return asyncio.run(show_case(config, args.client, out, err))
     except (OffboardError, ConfigError) as exc:
         print(f"error: {exc}", file=err)
+        return 2
+    except OSError as exc:  # e.g. the port is taken, the database directory cannot be made
+        print(f"error: {exc}", file=err)
+        return 2
+    except sqlite3.Error as exc:  # e.g. OFFBOARD_DATABASE is not an SQLite file
+        print(f"error: database {config.database}: {exc}", file=err)
         return 2
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.documents.company import Company
 from dialogs.checklist import BUILTIN_DIR
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -40,6 +41,10 @@ class Config:
     timezone: str = "UTC"
     checklists: tuple[Path, ...] = (BUILTIN_DIR / "offboarding.toml", BUILTIN_DIR / "onboarding.toml")
     extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    templates: Path | None = None  # document templates that override the built-in ones
+    company: Company = field(default_factory=Company)  # the [company] table: who signs the documents
+    web_token: Secret | None = None  # required when the server listens beyond the loopback
+    environ: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
 
     @property
     def tz(self) -> ZoneInfo:
@@ -73,6 +78,10 @@ class Config:
             raise ConfigError("OFFBOARD_PORT must be a number") from None
         if not 0 < port < 65536:
             raise ConfigError(f"OFFBOARD_PORT {port} is not a port number")
+        try:
+            company = Company.from_table(data.get("company", {}))
+        except ValueError as exc:
+            raise ConfigError(f"[company] {exc}") from None
         checklists = pick("checklists", None)
         if isinstance(checklists, str):
             checklists = [p for p in checklists.split(os.pathsep) if p]
@@ -83,7 +92,15 @@ class Config:
             timezone=str(pick("timezone", "UTC")),
             checklists=tuple(Path(p) for p in checklists) if checklists else cls.checklists,
             extra=data,
+            templates=Path(pick("templates", "")) if pick("templates", "") else None,
+            company=company,
+            web_token=Secret(str(pick("web_token", ""))) or None,
+            environ=dict(env),
         )
+        if not config.local and not config.web_token:
+            raise ConfigError(
+                f"OFFBOARD_HOST={config.host} is not the loopback: set OFFBOARD_WEB_TOKEN so the "
+                "web workspace and dashboard are not open to anyone who can reach the port")
         try:
             config.tz  # noqa: B018 - validate early
         except (ZoneInfoNotFoundError, ValueError):
