@@ -22,7 +22,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy dialogs storage bot
+	$(VENV)/bin/mypy dialogs storage bot adapters bench
 
 check: lint test
 

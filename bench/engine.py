@@ -62,17 +62,18 @@ async def main(cases: int) -> None:
         await dispatcher.start()
         opened: list[float] = []
         answered: list[float] = []
-        ids = []
+        ids: list[str] = []
         for n in range(cases):
             async def open_one(n: int = n) -> None:
                 out = await engine.open_case(f"Client {n}", HEADER, ADMIN)
-                ids.append(out.case_id)
+                ids.append(str(out.case_id))
             await timed(opened, open_one)
         for case_id in ids:
             for item_id in ("review_account", "contact_client", "cancel_recurring_billing"):
                 version = (await store.get_items(case_id))[item_id].version
-                await timed(answered,
-                            lambda c=case_id, i=item_id, v=version: engine.mark_done(c, i, ADMIN, v))
+                async def done(c: str = case_id, i: str = item_id, v: int = version) -> None:
+                    await engine.mark_done(c, i, ADMIN, v)
+                await timed(answered, done)
         report("open_case (case + 39 items)", opened)
         report("mark_done (sequential)", answered)
 

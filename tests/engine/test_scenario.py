@@ -162,7 +162,10 @@ async def test_walk_the_whole_sop(store: SQLiteStore, engine: Engine, offboardin
     # ---- Routing step three: Admin
     gone = await walk.item("client_gone")
     assert gone.status == "open"
+    await walk.no("client_gone", ALICE)
+    assert await walk.status("tm_contract_expiration") == "skipped"
     await walk.yes("client_gone", ALICE)
+    assert await walk.status("tm_contract_expiration") == "open"
     await walk.answer("tm_contract_expiration", ALICE, date="2027-01-31")
     assert await walk.status("file_paperwork") == "locked"
     version = await walk.version("invoices_settled")

@@ -205,6 +205,11 @@ async def test_hostile_client_name_renders_as_text(browser: Any, server: Server)
         await admin.go(path)
         assert hostile in await admin.page.locator("main").inner_text()
         assert await admin.page.locator("main img").count() == 0
+    await admin.go("/w/cases")
+    await admin.say("/offboard list")
+    reply = admin.page.locator("#reply")
+    await reply.wait_for()
+    assert hostile in await reply.inner_text()
     assert admin.dialogs == [], "no script from the client name ran"
 
 
