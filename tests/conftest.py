@@ -30,6 +30,19 @@ class Clock:
         self.now += timedelta(**kw)
 
 
+class StillClock:
+    """A clock that stands still until moved (for output that must not depend on timing)."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
 ALICE = Actor("test", "U_ALICE", "Alice Admin", frozenset({"admin"}))
 TOM = Actor("test", "U_TOM", "Tom Tech", frozenset({"tech"}))
 MARY = Actor("test", "U_MARY", "Mary Manager", frozenset(), manager=True)

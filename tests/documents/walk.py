@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from dialogs.actor import Actor
 from dialogs.engine import Engine
-from tests.conftest import ALICE, HEADER, MARY, TOM
+from tests.conftest import ALICE, HEADER, MARY, TOM, StillClock
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 FULL_HEADER = {**HEADER, "consultant_name": "Sam Successor", "consultant_phone": "+1 555 010 9999",
                "consultant_email": "sam@newtech.example"}
-
-
-class StillClock:
-    """A clock that reads the same time until it is advanced."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
 
 
 class Walk:

@@ -17,21 +17,8 @@ import pytest
 from bot.outbox import Dispatcher, PermanentFailure, RetryLater
 from storage.base import Delivery, MessageRef, Notice, Store
 from storage.sqlite import SQLiteStore
-
-T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-
-
-class StillClock:
-    """A clock that stands still until moved."""
-
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += timedelta(**kw)
+from tests.conftest import START as T0
+from tests.conftest import StillClock
 
 
 class Crash(BaseException):
