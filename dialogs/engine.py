@@ -164,6 +164,32 @@ class Engine:
 
         return await self._run(case_id, reopen, request_id, allow_closed=True)
 
+    async def export_documents(self, case_id: str, actor: Actor, *,
+                               request_id: str | None = None) -> Outcome:
+        """Offer a case's documents again in its thread: those produced so far, and the checklist."""
+
+        async def export(tx: WriteTx, cl: Checklist, case: CaseRecord,
+                         records: dict[str, ItemRecord], view: CaseView) -> Outcome:
+            if not actor.manager and not actor.departments & set(cl.departments):
+                raise NotAllowed("Only the case's departments or a manager can export its documents.")
+            offered: list[tuple[str, str]] = [
+                (str(item.document), view.text(item.id)) for item in cl.items.values()
+                if item.kind == "generated" and records[item.id].status == "done"]
+            if all(doc != "checklist" for doc, _ in offered):
+                word = "Completed checklist" if case.status == "completed" else "Checklist so far"
+                offered.append(("checklist", f"{word}: {case.client}"))
+            now = self.clock()
+            settler = Settler(tx, cl, case, records, actor, now, self.today())
+            for document, title in offered:
+                await settler.offer_document(document, title)
+            await tx.append_event(EventRecord(case.id, "documents_exported", actor.to_json(), now,
+                                              new={"documents": [d for d, _ in offered]}))
+            names = ", ".join(d for d, _ in offered)
+            return Outcome("changed", f"Posting the documents of {case.client} to the case thread: "
+                                      f"{names}.", case.id)
+
+        return await self._run(case_id, export, request_id, allow_closed=True)
+
     async def _case_change(self, tx: WriteTx, cl: Checklist, case: CaseRecord,
                            records: dict[str, ItemRecord], actor: Actor, kind: str,
                            message: str, note: str | None, may_complete: bool = True) -> Outcome:

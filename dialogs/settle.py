@@ -106,9 +106,13 @@ class Settler:
         await self.tx.append_event(EventRecord(
             self.case.id, "document", SYSTEM.to_json(), self.now, item_id, old=old,
             new={"status": "done", "value": rec.value}))
+        await self.offer_document(str(document), self.view.text(item_id), item_id)
+
+    async def offer_document(self, document: str, title: str, item_id: str | None = None) -> None:
+        """Tell the case thread a document is ready (adapters render and post it)."""
         await self._notice("document", self._case_target,
                            {"case_id": self.case.id, "document": document, "item_id": item_id,
-                            "title": self.view.text(item_id)})
+                            "title": title})
 
     async def _hand_off(self) -> bool:
         steps = self.checklist.steps

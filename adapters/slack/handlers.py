@@ -18,7 +18,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import clip, md
+from adapters.slack.blocks import Message, clip, md
 from adapters.slack.commands import submission_id
 from adapters.slack.config import SlackSettings
 from adapters.slack.home import export_reply, help_reply, home_view, list_reply, status_reply
@@ -38,6 +38,7 @@ from dialogs.commands import parse_command
 from dialogs.engine import Engine, Outcome
 from dialogs.errors import InvalidInput, NotAllowed, OffboardError
 from dialogs.views import CaseSummary
+from storage.base import MessageRef
 
 log = logging.getLogger(__name__)
 Ack = Callable[..., Awaitable[Any]]
@@ -120,11 +121,25 @@ class CaseListeners(Listeners):
                 reply = help_reply(f"No case for {cmd.arg!r}.")
             else:
                 thread = await self.svc.store.get_message_ref(SENDER, case.id, "summary")
-                render = status_reply if cmd.verb == "status" else export_reply
-                reply = render(await self._summary(case.id), thread, self.settings.public_url)
+                summary = await self._summary(case.id)
+                if cmd.verb == "status":
+                    reply = status_reply(summary, thread, self.settings.public_url)
+                else:
+                    reply = await self._export(body, case.id, summary, thread)
         else:
             reply = help_reply(cmd.arg)
         await ack(text=reply.text, blocks=reply.blocks)
+
+    async def _export(self, body: Body, case_id: str, summary: CaseSummary,
+                      thread: MessageRef | None) -> Message:
+        """/offboard export: the documents go (again) into the case thread, through the outbox."""
+        try:
+            outcome = await self.engine.export_documents(
+                case_id, await self.actor(body), request_id=f"slack:export:{body.get('trigger_id')}")
+        except NotAllowed as exc:
+            return help_reply(exc.message)
+        self._after(outcome)
+        return export_reply(summary, thread, self.settings.public_url)
 
     async def _precheck_case(self, client: AsyncWebClient, body: Body, what: str,
                              view_id: str | None = None) -> bool:

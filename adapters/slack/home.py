@@ -72,12 +72,12 @@ def status_reply(s: CaseSummary, thread: MessageRef | None, public_url: str | No
 
 
 def export_reply(s: CaseSummary, thread: MessageRef | None, public_url: str | None) -> Message:
-    """/offboard export CLIENT: where the memo, the summary report and the checklist are."""
-    where = (f"uploaded into <{thread_link(thread.channel, thread.message_id)}|the case thread> as each "
-             "becomes ready" if thread else "uploaded into the case thread as each becomes ready")
-    text = (f"The documents of *{md(s.client, 200)}* (the “What's Next” memo, the summary report and "
-            f"the completed checklist) are {where}. Every document of the case, in every format: "
-            f"{dashboard_link(public_url, s.case_id, 'the dashboard')}.")
+    """/offboard export CLIENT: the documents are on their way into the case thread."""
+    where = (f"<{thread_link(thread.channel, thread.message_id)}|the case thread>" if thread
+             else "the case thread")
+    text = (f"The documents of *{md(s.client, 200)}* produced so far (the “What's Next” memo, the "
+            f"summary report, the checklist as it stands) are being uploaded into {where}. Every "
+            f"document in every format: {dashboard_link(public_url, s.case_id, 'the dashboard')}.")
     return Message(text, [section(text)])
 
 

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dialogs.engine import Engine
-from tests.conftest import ALICE, TOM
-from tests.engine.support import TWO_TICKETS, finish_admin_one, open_case, tech_up_to_the_gate
+from dialogs.errors import NotAllowed
+from storage.sqlite import SQLiteStore
+from tests.conftest import ALICE, OSCAR, TOM
+from tests.engine.support import (
+    TWO_TICKETS,
+    OutboxWatch,
+    finish_admin_one,
+    open_case,
+    tech_up_to_the_gate,
+)
 
 
 async def test_editing_the_ticket_list_keeps_closed_tickets_closed(engine: Engine) -> None:
@@ -57,3 +67,18 @@ async def test_a_click_on_an_item_a_rule_closed_says_so(engine: Engine) -> None:
     out = await engine.mark_done(walk.case_id, "remove_from_newsletter", ALICE, shown)
     assert out.status == "stale"
     assert "no longer applies" in out.message and "offboard" not in out.message
+
+
+async def test_exporting_offers_the_documents_so_far_once_per_request(engine: Engine,
+                                                                     store: SQLiteStore) -> None:
+    walk = await open_case(engine)
+    watch = await OutboxWatch(store).start()
+    out = await engine.export_documents(walk.case_id, TOM, request_id="export-1")
+    assert out.changed
+    again = await engine.export_documents(walk.case_id, TOM, request_id="export-1")
+    assert again.status == "duplicate"
+    offered = [(d.notice.payload["document"], d.notice.payload["title"])
+               for d in await watch.notices() if d.notice.kind == "document"]
+    assert offered == [("memo", "\"What's Next\" memo for AcmeCo"), ("checklist", "Checklist so far: AcmeCo")]
+    with pytest.raises(NotAllowed):
+        await engine.export_documents(walk.case_id, OSCAR)

@@ -29,8 +29,17 @@ async def test_list_status_and_export(bot: SlackBot) -> None:
     summary = bot.fake.channel(CASES)[0]
     assert "Service stops" in json.dumps(status["blocks"])
     assert f"https://slack.com/archives/{CASES}/p{summary.ts.replace('.', '')}" in json.dumps(status)
+    await bot.settle()
+    before = [f["name"] for m in bot.fake.thread(CASES, summary.ts) for f in m.files]
+    assert before == ["acmeco-memo.md"]
     export = json.dumps(await bot.command("export AcmeCo", ALICE))
-    assert "https://offboard.example.com/dashboard/" in export and "completed checklist" in export
+    assert "https://offboard.example.com/dashboard/" in export and "being uploaded" in export
+    await bot.settle()
+    after = [f["name"] for m in bot.fake.thread(CASES, summary.ts) for f in m.files]
+    assert after == ["acmeco-memo.md", "acmeco-memo.md", "acmeco-checklist.md"], \
+        "the memo again, and the checklist as it stands"
+    refused = json.dumps(await bot.command("export AcmeCo", OSCAR))
+    assert "Only the case's departments or a manager" in refused
     assert "No case for 'Nobody'" in json.dumps(await bot.command("status Nobody", ALICE))
 
 
