@@ -23,8 +23,9 @@ TEXT_MAX = 2000
 
 # ASCII digits only, optional "$", optional thousands commas, at most two decimals.
 # No sign, no exponent, no NaN/inf: Decimal() would accept all of those.
-_MONEY = re.compile(r"\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?", re.ASCII)
-_HOURS = re.compile(r"(?:\d+)(?:\.\d{1,2})?", re.ASCII)
+# No leading zeros ("01,000", "0007"): a typo there is more likely than a meaning.
+_MONEY = re.compile(r"\$?(?:[1-9]\d{0,2}(?:,\d{3})+|0|[1-9]\d*)(?:\.\d{1,2})?", re.ASCII)
+_HOURS = re.compile(r"(?:0|[1-9]\d*)(?:\.\d{1,2})?", re.ASCII)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _PHONE_CHARS = re.compile(r"\+?[0-9 ().\-/]+(?:\s*(?:x|ext\.?)\s*\d{1,6})?", re.ASCII | re.IGNORECASE)
 _CENT = Decimal("0.01")

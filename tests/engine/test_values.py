@@ -25,6 +25,7 @@ NOT_NUMBERS = [
     "١٢٣",  # Arabic-Indic digits: str.isdigit() says yes, the SOP says no
     "１２３",  # fullwidth digits
     "12.345", "", "  ", "1,00", "1.", ".5", "1 000", "five",
+    "01,000", "000001", "007",  # leading zeros: more likely a typo than a meaning
 ]
 
 
