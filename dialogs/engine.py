@@ -349,6 +349,38 @@ class Engine:
         return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
                                seen_version=seen_version)
 
+    async def act(self, case_id: str, item_id: str, action: str, actor: Actor, seen_version: int,
+                  fields: Mapping[str, Any] | None = None, *, arg: str | None = None,
+                  request_id: str | None = None) -> Outcome:
+        """Run the command an item's button stands for (the ``action`` of its ActionView).
+
+        ``fields`` are the inputs the button asked for (its InputFields, by name);
+        ``arg`` is the button's own argument (the ticket number of close_ticket).
+        Every adapter calls this, so a button means the same thing everywhere.
+        """
+        raw = dict(fields or {})
+        common: dict[str, Any] = {"request_id": request_id}
+        if action == "done":
+            hours = str(raw.get("hours") or "").strip() or None
+            return await self.mark_done(case_id, item_id, actor, seen_version, hours=hours, **common)
+        if action == "na":
+            return await self.not_applicable(case_id, item_id, str(raw.get("reason") or ""), actor,
+                                             seen_version, **common)
+        if action in ("yes", "no"):
+            answer = {"answer": action, "detail": str(raw.get("detail") or "")}
+            return await self.answer(case_id, item_id, answer, actor, seen_version, **common)
+        if action == "answer":
+            return await self.answer(case_id, item_id, raw, actor, seen_version, **common)
+        if action == "confirm":
+            return await self.confirm_gate(case_id, item_id, actor, seen_version, **common)
+        if action == "undo":
+            return await self.undo(case_id, item_id, actor, seen_version, **common)
+        if action == "claim":
+            return await self.claim(case_id, item_id, actor, seen_version, **common)
+        if action == "close_ticket":
+            return await self.close_ticket(case_id, item_id, arg or "", actor, seen_version, **common)
+        raise InvalidInput(f"Unknown action {action!r}")
+
     async def _set_item(self, tx: WriteTx, cl: Checklist, case: CaseRecord,
                         records: dict[str, ItemRecord], actor: Actor, item_id: str, status: str,
                         value: dict[str, Any] | None, reason: str | None, kind: str,

@@ -11,35 +11,14 @@ from adapters.slack.ids import ItemRef
 from adapters.slack.modals import tickets
 from dialogs.actor import Actor
 from dialogs.engine import Engine, Outcome
-from dialogs.errors import InvalidInput
 from dialogs.views import ItemView
 
 
 async def run_item(engine: Engine, actor: Actor, ref: ItemRef, raw: Mapping[str, Any],
                    request_id: str) -> Outcome:
     """Run the engine command a button (and its modal, if any) stands for."""
-    case_id, item_id, version = ref.case_id, ref.item_id, ref.version
-    common: dict[str, Any] = {"request_id": request_id}
-    if ref.action == "done":
-        return await engine.mark_done(case_id, item_id, actor, version,
-                                      hours=str(raw.get("hours") or "") or None, **common)
-    if ref.action == "na":
-        return await engine.not_applicable(case_id, item_id, str(raw.get("reason") or ""), actor, version,
-                                           **common)
-    if ref.action in ("yes", "no"):
-        answer = {"answer": ref.action, "detail": str(raw.get("detail") or "")}
-        return await engine.answer(case_id, item_id, answer, actor, version, **common)
-    if ref.action == "answer":
-        return await engine.answer(case_id, item_id, raw, actor, version, **common)
-    if ref.action == "confirm":
-        return await engine.confirm_gate(case_id, item_id, actor, version, **common)
-    if ref.action == "undo":
-        return await engine.undo(case_id, item_id, actor, version, **common)
-    if ref.action == "claim":
-        return await engine.claim(case_id, item_id, actor, version, **common)
-    if ref.action == "close_ticket":
-        return await engine.close_ticket(case_id, item_id, ref.arg or "", actor, version, **common)
-    raise InvalidInput(f"Unknown action {ref.action!r}")
+    return await engine.act(ref.case_id, ref.item_id, ref.action, actor, ref.version, raw,
+                            arg=ref.arg, request_id=request_id)
 
 
 def item_answer(item: ItemView, entered: Mapping[str, str]) -> dict[str, Any]:

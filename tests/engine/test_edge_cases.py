@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dialogs.engine import Engine
-from dialogs.errors import NotAllowed
+from dialogs.errors import InvalidInput, NotAllowed
 from storage.sqlite import SQLiteStore
 from tests.conftest import ALICE, OSCAR, TOM
 from tests.engine.support import (
@@ -82,3 +82,13 @@ async def test_exporting_offers_the_documents_so_far_once_per_request(engine: En
     assert offered == [("memo", "\"What's Next\" memo for AcmeCo"), ("checklist", "Checklist so far: AcmeCo")]
     with pytest.raises(NotAllowed):
         await engine.export_documents(walk.case_id, OSCAR)
+
+
+async def test_a_button_means_the_same_command_on_every_surface(engine: Engine) -> None:
+    walk = await open_case(engine)
+    item = await walk.item("newsletter")
+    no = next(a for a in item.actions if a.action == "no")
+    out = await engine.act(walk.case_id, "newsletter", no.action, ALICE, no.version)
+    assert out.changed and (await walk.item("newsletter")).value_text == "No"
+    with pytest.raises(InvalidInput, match="Unknown action"):
+        await engine.act(walk.case_id, "newsletter", "explode", ALICE, await walk.version("newsletter"))
