@@ -22,7 +22,8 @@ def parse_answer(item: ItemDef, raw: Mapping[str, Any]) -> dict[str, Any]:
         value["answer"] = _yesno(raw.get("answer"))
         detail = str(raw.get("detail") or "").strip()
         if item.detail and value["answer"]:
-            value["detail"] = clean_text(detail, label=item.detail)
+            label = item.detail
+            value["detail"] = _field(lambda: clean_text(detail, label=label), "detail")
     elif item.kind == "amount":
         for name in item.fields:
             text = str(raw.get(name) or "").strip()

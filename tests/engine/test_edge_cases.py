@@ -92,3 +92,11 @@ async def test_a_button_means_the_same_command_on_every_surface(engine: Engine) 
     assert out.changed and (await walk.item("newsletter")).value_text == "No"
     with pytest.raises(InvalidInput, match="Unknown action"):
         await engine.act(walk.case_id, "newsletter", "explode", ALICE, await walk.version("newsletter"))
+
+
+async def test_yes_without_the_detail_it_asks_for_names_the_field(engine: Engine) -> None:
+    walk = await open_case(engine)
+    with pytest.raises(InvalidInput) as refused:
+        await engine.answer(walk.case_id, "unbundled_services", {"answer": "yes"}, ALICE,
+                            await walk.version("unbundled_services"))
+    assert refused.value.field == "detail" and "Which services?" in refused.value.message
