@@ -640,7 +640,7 @@ async def test_sqlite_schema_version_and_pragmas(store: Store, reopen: Callable[
         versions = raw.execute("SELECT version, name, applied_at FROM schema_version").fetchall()
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     expected = [(m.version, m.name) for m in load_migrations()]
-    assert [(v, n) for v, n, _ in versions] == expected == [(1, "initial")]
+    assert [(v, n) for v, n, _ in versions] == expected == [(1, "initial"), (2, "outbox_by_target")]
     await store.close()
     again = reopen()
     await again.open()
@@ -648,6 +648,27 @@ async def test_sqlite_schema_version_and_pragmas(store: Store, reopen: Callable[
         assert raw.execute("SELECT version, name, applied_at FROM schema_version").fetchall() == (
             versions
         )
+
+
+async def test_sqlite_an_older_database_is_brought_up_to_date(store: Store,
+                                                              reopen: Callable[[], Store]) -> None:
+    await add_case(store)
+    await store.close()
+    path = db_file(store)
+    with closing(sqlite3.connect(path)) as raw:  # as a database made before migration 2
+        raw.execute("DROP INDEX outbox_by_target")
+        raw.execute("DELETE FROM schema_version WHERE version = 2")
+        raw.commit()
+    again = reopen()
+    await again.open()
+    try:
+        with closing(sqlite3.connect(path)) as raw:
+            assert [v for (v,) in raw.execute("SELECT version FROM schema_version")] == [1, 2]
+            indexes = {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+            assert "outbox_by_target" in indexes
+        assert await again.get_case("c1") is not None, "the data stays"
+    finally:
+        await again.close()
 
 
 async def test_sqlite_events_are_append_only(store: Store) -> None:
