@@ -84,6 +84,10 @@ class Settler:
             await self.thread(f"Locked again: {self.view.text(item_id)} ({reason}).")
         elif status == "skipped":
             kind, rec.value = "closed_by_condition", None
+        elif status == "locked" and rec.status in ("done", "na"):
+            # Its condition is unknown again (the answer it hung on was undone): the old
+            # answer no longer stands; the event keeps it.
+            kind, rec.value = "closed_by_condition", None
         elif rec.status == "skipped":
             kind = "opened_by_condition"
         rec.status, rec.reason = status, reason if status == "skipped" else None

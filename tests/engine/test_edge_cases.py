@@ -100,3 +100,17 @@ async def test_yes_without_the_detail_it_asks_for_names_the_field(engine: Engine
         await engine.answer(walk.case_id, "unbundled_services", {"answer": "yes"}, ALICE,
                             await walk.version("unbundled_services"))
     assert refused.value.field == "detail" and "Which services?" in refused.value.message
+
+
+async def test_undoing_the_answer_a_done_item_hung_on_takes_its_answer_back_too(engine: Engine) -> None:
+    walk = await open_case(engine)
+    await walk.yes("accounts_receivable", ALICE)
+    await walk.answer("payment_arrangements", ALICE, text="Card on Friday")
+    version = await walk.version("accounts_receivable")
+    out = await engine.undo(walk.case_id, "accounts_receivable", ALICE, version)
+    assert out.changed
+    view = await engine.view(walk.case_id)
+    assert view.records["payment_arrangements"].status == "locked"
+    assert view.records["payment_arrangements"].value is None
+    await walk.yes("accounts_receivable", ALICE)
+    assert await walk.status("payment_arrangements") == "open", "asked again, not silently kept"
