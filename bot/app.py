@@ -77,12 +77,12 @@ def build_app(svc: Services) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = svc
     app.router.add_get("/healthz", healthz)
-    from adapters.web import mount as mount_web  # adapters import bot.app: import here
-
-    mount_web(app, svc, svc.config.web_token)
+    # Adapters import bot.app (Services, SERVICES), so they are imported here, not at the top.
     from adapters.slack import mount as mount_slack
     from adapters.slack import slack_settings
+    from adapters.web import mount as mount_web
 
+    mount_web(app, svc, svc.config.web_token)
     slack = slack_settings(svc.config)  # None unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set
     if slack is not None:
         mount_slack(app, svc, slack)
