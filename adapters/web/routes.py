@@ -125,15 +125,20 @@ async def department_channel(request: web.Request) -> web.StreamResponse:
     return page(request, "department.html.j2", channel=dept, entries=entries)
 
 
+async def case_view(request: web.Request) -> CaseView:
+    """The case the URL names, or 404."""
+    try:
+        return await request.app[WORKSPACE].svc.engine.view(request.match_info["case_id"])
+    except NotFound:
+        raise web.HTTPNotFound(text="No such case") from None
+
+
 async def case_thread(request: web.Request) -> web.StreamResponse:
     """A case's thread: the live summary, then every line the bot posted."""
     ws = request.app[WORKSPACE]
-    case = await ws.svc.store.get_case(request.match_info["case_id"])
-    if case is None:
-        raise web.HTTPNotFound(text="No such case")
-    view = await ws.svc.engine.view(case.id)
-    values = {"summary": view.summary(ws.svc.engine.today()), "lines": await thread_entries(ws, case),
-              "cards": [view.card(s.id) for s in view.checklist.steps]}
+    view = await case_view(request)
+    values = {"summary": view.summary(ws.svc.engine.today()),
+              "lines": await thread_entries(ws, view.case)}
     if request.query.get("fragment"):
         return fragment("_thread.html.j2", **values)
     return page(request, "thread.html.j2", channel="cases", **values)
@@ -249,12 +254,9 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
 async def dashboard_case(request: web.Request) -> web.StreamResponse:
     """One case for managers: summary, every item, the full timeline, documents."""
     ws = request.app[WORKSPACE]
-    case = await ws.svc.store.get_case(request.match_info["case_id"])
-    if case is None:
-        raise web.HTTPNotFound(text="No such case")
-    view = await ws.svc.engine.view(case.id)
+    view = await case_view(request)
     timeline = []
-    for event in await ws.svc.store.get_events(case.id):
+    for event in await ws.svc.store.get_events(view.case.id):
         item = view.text(event.item_id) if event.item_id in view.checklist.items else None
         timeline.append({"event": event, "item": item})
     return page(request, "case.html.j2", channel="dashboard",

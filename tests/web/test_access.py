@@ -47,3 +47,18 @@ async def test_the_token_once_then_a_cookie(guarded: TestClient) -> None:
     assert (await guarded.get("/dashboard")).status == 200, "the cookie carries the token"
     bearer = await guarded.get("/w/admin", headers={"Authorization": "Bearer s3cret"}, cookies={})
     assert bearer.status == 200
+
+
+@pytest.fixture
+async def local(tmp_path: Path) -> AsyncIterator[TestClient]:
+    async with services(Config.load({"OFFBOARD_DATABASE": str(tmp_path / "x.db")})) as svc:
+        client = TestClient(TestServer(build_app(svc), host="127.0.0.1"))
+        await client.start_server()
+        yield client
+        await client.close()
+
+
+async def test_unknown_cases_channels_and_documents_are_404(local: TestClient) -> None:
+    for path in ("/w/cases/nope", "/dashboard/nope", "/documents/nope/checklist.md", "/w/sales"):
+        assert (await local.get(path)).status == 404, path
+    assert (await local.get("/healthz")).status == 200
