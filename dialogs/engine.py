@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
-from dialogs.actor import SYSTEM, Actor, check_case_permission, check_item_permission
+from dialogs.actor import Actor, check_case_permission, check_item_permission
 from dialogs.answers import parse_answer
 from dialogs.checklist import Checklist
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from dialogs.header import parse_header
+from dialogs.outcome import Outcome, duplicate, stale_case, stale_item
 from dialogs.present import CaseView
 from dialogs.settle import Settler
 from dialogs.values import clean_client_name, clean_text, client_key
@@ -31,33 +31,6 @@ Clock = Callable[[], datetime]
 def utcnow() -> datetime:
     """The current time, timezone-aware, UTC."""
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a command did, in words for the person who acted.
-
-    status: ``changed``; ``stale`` (the item changed since it was shown, or the
-    click was repeated: nothing changed); ``duplicate`` (this request id was
-    already processed: nothing changed).
-    """
-
-    status: str
-    message: str
-    case_id: str | None = None
-    item_id: str | None = None
-    version: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> bool:
-        """Whether the command changed anything."""
-        return self.status == "changed"
-
-    def to_json(self) -> dict[str, Any]:
-        """What the processed-requests table keeps."""
-        return {"status": self.status, "message": self.message, "case_id": self.case_id,
-                "item_id": self.item_id, "version": self.version}
 
 
 Mutation = Callable[[WriteTx, Checklist, CaseRecord, dict[str, ItemRecord], CaseView], Awaitable[Outcome]]
@@ -102,7 +75,7 @@ class Engine:
         now = self.clock()
         async with self.store.write() as tx:
             if request_id and (done := await tx.request_result(request_id)):
-                return _duplicate(done)
+                return duplicate(done)
             key = client_key(name)
             existing = await tx.find_open_case(key)
             if existing is not None:
@@ -138,7 +111,7 @@ class Engine:
                          records: dict[str, ItemRecord], view: CaseView) -> Outcome:
             check_case_permission(actor, cl, "cancel a case")
             if case.status != "open":
-                return _stale_case(case)
+                return stale_case(case)
             case.status, case.closed_at = "cancelled", self.clock()
             return await self._case_change(tx, cl, case, records, actor, "case_cancelled",
                                            f"Cancelled the case for {case.client}: {reason}", reason)
@@ -152,7 +125,7 @@ class Engine:
                          records: dict[str, ItemRecord], view: CaseView) -> Outcome:
             check_case_permission(actor, cl, "reopen a case")
             if case.status == "open":
-                return _stale_case(case)
+                return stale_case(case)
             other = await tx.find_open_case(case.client_key)
             if other is not None:
                 raise Conflict(f"{other.client} has another open case ({other.id}); "
@@ -409,7 +382,7 @@ class Engine:
                    seen_version: int | None = None, allow_closed: bool = False) -> Outcome:
         async with self.store.write() as tx:
             if request_id and (done := await tx.request_result(request_id)):
-                return _duplicate(done)
+                return duplicate(done)
             case = await tx.get_case(case_id)
             if case is None:
                 raise NotFound(f"No case {case_id!r}")
@@ -425,7 +398,7 @@ class Engine:
                 check_item_permission(actor, cl, cl.items[item_id])
                 rec = records[item_id]
                 if seen_version is not None and rec.version != seen_version:
-                    return _stale_item(rec, self.tz)
+                    return stale_item(rec, self.tz)
             outcome = await mutate(tx, cl, case, records, CaseView(cl, case, records))
             if request_id:
                 await tx.record_request(request_id, outcome.to_json(), self.clock())
@@ -458,29 +431,3 @@ class Engine:
 
 def _new_case_id() -> str:
     return "c" + secrets.token_hex(5)
-
-
-def _duplicate(done: dict[str, Any]) -> Outcome:
-    return Outcome("duplicate", f"Already done: {done.get('message', '')}".strip(),
-                   done.get("case_id"), done.get("item_id"), done.get("version"))
-
-
-def _stale_item(rec: ItemRecord, tz: tzinfo) -> Outcome:
-    who = (rec.updated_by or {}).get("name", "someone")
-    when = f"{rec.updated_at.astimezone(tz):%Y-%m-%d %H:%M}" if rec.updated_at else "earlier"
-    by_rule = (rec.updated_by or {}).get("platform") == SYSTEM.platform
-    if by_rule and rec.status in ("skipped", "locked", "open"):
-        now = {"skipped": "no longer applies", "locked": "is locked", "open": "is open again"}[rec.status]
-        why = f" ({rec.reason})" if rec.reason else ""
-        return Outcome("stale", f"Nothing changed: since this card was shown, the item {now}{why} "
-                                f"(at {when}). Look at the updated card.",
-                       rec.case_id, rec.item_id, rec.version, extra={"by": None, "at": when})
-    what = {"done": "answered", "na": "marked not applicable", "open": "reopened"}.get(
-        rec.status, f"changed (now {rec.status})")
-    return Outcome("stale", f"Nothing changed: this item was already {what} by {who} at {when}.",
-                   rec.case_id, rec.item_id, rec.version, extra={"by": who, "at": when})
-
-
-def _stale_case(case: CaseRecord) -> Outcome:
-    return Outcome("stale", f"Nothing changed: the case for {case.client} is already {case.status}.",
-                   case.id, version=case.version)

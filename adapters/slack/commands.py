@@ -10,7 +10,8 @@ from typing import Any
 from adapters.slack.ids import ItemRef
 from adapters.slack.modals import tickets
 from dialogs.actor import Actor
-from dialogs.engine import Engine, Outcome
+from dialogs.engine import Engine
+from dialogs.outcome import Outcome
 from dialogs.views import ItemView
 
 

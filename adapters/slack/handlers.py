@@ -35,8 +35,9 @@ from adapters.slack.modals import (
 from bot.app import Services
 from dialogs.actor import Actor, check_case_permission
 from dialogs.commands import parse_command
-from dialogs.engine import Engine, Outcome
+from dialogs.engine import Engine
 from dialogs.errors import InvalidInput, NotAllowed, OffboardError
+from dialogs.outcome import Outcome
 from dialogs.views import CaseSummary
 from storage.base import MessageRef
 

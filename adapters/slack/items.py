@@ -11,8 +11,8 @@ from adapters.slack.handlers import Ack, Body, Listeners
 from adapters.slack.ids import ItemRef
 from adapters.slack.modals import TITLES, item_modal, loading_view, notice_view, values
 from dialogs.actor import check_item_permission
-from dialogs.engine import Outcome
 from dialogs.errors import InvalidInput, NotAllowed, OffboardError
+from dialogs.outcome import Outcome
 
 
 class ItemListeners(Listeners):

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from dialogs.actor import Actor
-from dialogs.engine import Engine, Outcome
+from dialogs.engine import Engine
 from dialogs.errors import InvalidInput
+from dialogs.outcome import Outcome
 
 
 def tickets_from_form(form: Mapping[str, str]) -> list[dict[str, str]]:

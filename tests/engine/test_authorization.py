@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from dialogs.actor import Actor
-from dialogs.engine import Engine, Outcome
+from dialogs.engine import Engine
 from dialogs.errors import NotAllowed
+from dialogs.outcome import Outcome
 from storage.sqlite import SQLiteStore
 from tests.conftest import ALICE, MARY, OSCAR, TOM
 from tests.engine.support import ANNE, OutboxWatch, finish_admin_one, open_case, snapshot

@@ -11,8 +11,9 @@ import pytest
 
 from dialogs.actor import Actor
 from dialogs.checklist import Checklist
-from dialogs.engine import Engine, Outcome
+from dialogs.engine import Engine
 from dialogs.errors import Conflict
+from dialogs.outcome import Outcome
 from storage.base import EventRecord
 from storage.sqlite import SQLiteStore
 from tests.conftest import ALICE, HEADER, MARY, Clock

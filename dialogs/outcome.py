@@ -1,0 +1,66 @@
+"""What a command did: the Outcome every engine command returns, in words for the person who acted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any
+
+from dialogs.actor import SYSTEM
+from storage.base import CaseRecord, ItemRecord
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command did, in words for the person who acted.
+
+    status: ``changed``; ``stale`` (the item changed since it was shown, or the
+    click was repeated: nothing changed); ``duplicate`` (this request id was
+    already processed: nothing changed).
+    """
+
+    status: str
+    message: str
+    case_id: str | None = None
+    item_id: str | None = None
+    version: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """Whether the command changed anything."""
+        return self.status == "changed"
+
+    def to_json(self) -> dict[str, Any]:
+        """What the processed-requests table keeps."""
+        return {"status": self.status, "message": self.message, "case_id": self.case_id,
+                "item_id": self.item_id, "version": self.version}
+
+
+def duplicate(done: dict[str, Any]) -> Outcome:
+    """A request id that was processed before: what it did then."""
+    return Outcome("duplicate", f"Already done: {done.get('message', '')}".strip(),
+                   done.get("case_id"), done.get("item_id"), done.get("version"))
+
+
+def stale_item(rec: ItemRecord, tz: tzinfo) -> Outcome:
+    """A click rendered from an older version of the item: who changed it since, and when."""
+    who = (rec.updated_by or {}).get("name", "someone")
+    when = f"{rec.updated_at.astimezone(tz):%Y-%m-%d %H:%M}" if rec.updated_at else "earlier"
+    by_rule = (rec.updated_by or {}).get("platform") == SYSTEM.platform
+    if by_rule and rec.status in ("skipped", "locked", "open"):
+        now = {"skipped": "no longer applies", "locked": "is locked", "open": "is open again"}[rec.status]
+        why = f" ({rec.reason})" if rec.reason else ""
+        return Outcome("stale", f"Nothing changed: since this card was shown, the item {now}{why} "
+                                f"(at {when}). Look at the updated card.",
+                       rec.case_id, rec.item_id, rec.version, extra={"by": None, "at": when})
+    what = {"done": "answered", "na": "marked not applicable", "open": "reopened"}.get(
+        rec.status, f"changed (now {rec.status})")
+    return Outcome("stale", f"Nothing changed: this item was already {what} by {who} at {when}.",
+                   rec.case_id, rec.item_id, rec.version, extra={"by": who, "at": when})
+
+
+def stale_case(case: CaseRecord) -> Outcome:
+    """A case command that is already done (cancel a cancelled case...)."""
+    return Outcome("stale", f"Nothing changed: the case for {case.client} is already {case.status}.",
+                   case.id, version=case.version)
