@@ -220,3 +220,19 @@ async def test_ctrl_c_leaves_the_database_consistent(browser: Any, server: Serve
     with sqlite3.connect(server.db) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT client FROM cases").fetchall() == [("Consistent Co",)]
+
+
+async def test_cancel_from_the_composer_asks_for_a_reason(browser: Any, server: Server) -> None:
+    admin = await new_person(browser, server, "dept:admin", "/w/cases")
+    case_id = await admin.open_case("Gamma Ltd", HEADER)
+    await admin.go("/w/cases")
+    await admin.say("/offboard cancel gamma ltd")
+    dialog = admin.page.locator("#cancel-dialog")
+    await dialog.wait_for(state="visible")
+    assert await dialog.locator("[data-client]").inner_text() == "Gamma Ltd"
+    await dialog.locator("[name=reason]").fill("Client decided to stay")
+    await dialog.locator("button.danger").click()
+    await dialog.wait_for(state="hidden")
+    await admin.go(f"/w/cases/{case_id}")
+    assert "cancelled" in await admin.page.locator(".summary .badge").first.inner_text()
+    assert "Client decided to stay" in await admin.page.locator(".thread").inner_text()
