@@ -11,7 +11,6 @@ doubt is uploaded again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -32,7 +31,7 @@ from adapters.slack.messages import (
     summary_from_json,
     summary_message,
 )
-from bot.documents import Documents, RenderedDocument, render
+from bot.documents import Documents, RenderedDocument
 from bot.outbox import PermanentFailure, RetryLater
 from dialogs.errors import OffboardError
 from storage.base import MessageRef, Notice, Store
@@ -144,13 +143,10 @@ class SlackSender:
     async def _render(self, payload: dict[str, Any]) -> RenderedDocument | None:
         if self.documents is None:
             return None
-        docs = self.documents
         for fmt in dict.fromkeys((self.settings.document_format, "md")):
             try:
-                context = await docs.context(str(payload["case_id"]), str(payload["document"]))
-                return await asyncio.to_thread(render, context, str(payload["document"]), fmt,
-                                               templates=docs.templates)
-            except (OffboardError, KeyError) as exc:
+                return await self.documents.for_notice(payload, fmt)
+            except OffboardError as exc:
                 log.warning("document %s as %s cannot be rendered: %s", payload.get("document"), fmt, exc)
             except Exception:  # a PDF engine's own failure must not block the thread forever
                 log.exception("document %s as %s failed to render", payload.get("document"), fmt)
