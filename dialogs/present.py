@@ -60,13 +60,17 @@ class CaseView:
         handed = self.case.step_index
         return "complete" if number <= handed else "active" if number == handed + 1 else "waiting"
 
+    def step_title(self, step_id: str) -> str:
+        """A step's title with the case's values filled in."""
+        return render(self.checklist.steps_by_id[step_id].title, self.values)
+
     def card(self, step_id: str) -> StepCard:
         """The step card for a department's channel."""
         step = self.checklist.steps_by_id[step_id]
         done, total = progress(self.checklist, self.derived, step_id)
         items = tuple(self.item_view(item) for item in step.items)
         return StepCard(
-            self.case.id, self.case.client, step.id, step.number, render(step.title, self.values),
+            self.case.id, self.case.client, step.id, step.number, self.step_title(step_id),
             step.department, self.checklist.department_label(step.department),
             self.step_status(step.number), done, total, items, self.case.status,
         )
@@ -177,7 +181,7 @@ class CaseView:
         steps = []
         for step in self.checklist.steps:
             done, total = progress(self.checklist, self.derived, step.id)
-            steps.append(StepProgress(step.id, step.number, render(step.title, self.values),
+            steps.append(StepProgress(step.id, step.number, self.step_title(step.id),
                                       self.checklist.department_label(step.department),
                                       self.step_status(step.number), done, total))
         holder = None

@@ -136,13 +136,13 @@ class Settler:
         self.handoffs.append(done.id)
         label = self.checklist.department_label
         if nxt is None:
-            await self.thread(f"{self.view.card(done.id).title} is complete.")
+            await self.thread(f"{self.view.step_title(done.id)} is complete.")
             return True
-        await self.thread(f"{self.view.card(done.id).title} is complete; "
+        await self.thread(f"{self.view.step_title(done.id)} is complete; "
                           f"handed off to {label(nxt.department)}.")
         handoff = HandoffView(
-            self.case.id, self.case.client, self.view.card(done.id).title, label(done.department),
-            self.view.card(nxt.id).title, nxt.department, label(nxt.department),
+            self.case.id, self.case.client, self.view.step_title(done.id), label(done.department),
+            self.view.step_title(nxt.id), nxt.department, label(nxt.department),
             self.view.recorded(done.id))
         await self._notice("handoff", f"dept:{nxt.department}", {"handoff": handoff.to_json()})
         return True
