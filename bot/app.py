@@ -11,26 +11,37 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from adapters import slack as slack_adapter
+from adapters import web as web_workspace
+from adapters.ports import AdapterContext
 from bot.config import Config, ConfigError
 from bot.documents import Documents
 from bot.outbox import Dispatcher
 from dialogs.checklist import Checklist, load_checklist
 from dialogs.engine import Engine
+from storage.base import Store
 from storage.sqlite import SQLiteStore
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class Services:
-    """What every adapter shares."""
+    """What the composition root wires once: the store, the engine, delivery and documents."""
 
     config: Config
-    store: SQLiteStore
+    store: Store
     engine: Engine
     dispatcher: Dispatcher
     checklists: dict[str, Checklist]
     documents: Documents
     stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def adapter_context(self) -> AdapterContext:
+        """The seam every adapter is given (adapters never see Services itself)."""
+        return AdapterContext(engine=self.engine, store=self.store, documents=self.documents,
+                              settings=self.config, wake=self.dispatcher.wake,
+                              register=self.dispatcher.add, stop=self.stop)
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("services")
@@ -77,15 +88,12 @@ def build_app(svc: Services) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = svc
     app.router.add_get("/healthz", healthz)
-    # Adapters import bot.app (Services, SERVICES), so they are imported here, not at the top.
-    from adapters.slack import mount as mount_slack
-    from adapters.slack import slack_settings
-    from adapters.web import mount as mount_web
-
-    mount_web(app, svc, svc.config.web_token)
-    slack = slack_settings(svc.config)  # None unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set
-    if slack is not None:
-        mount_slack(app, svc, slack)
+    ctx = svc.adapter_context()
+    web_workspace.mount(app, ctx)
+    # None unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set.
+    slack_config = slack_adapter.slack_settings(ctx.settings)
+    if slack_config is not None:
+        slack_adapter.mount(app, ctx, slack_config)
 
     async def run_dispatcher(app: web.Application) -> AsyncIterator[None]:
         await svc.dispatcher.start()

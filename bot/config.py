@@ -14,21 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from adapters.ports import ConfigError, Secret
 from bot.documents.company import Company
 from dialogs.checklist import BUILTIN_DIR
 
+__all__ = ["Config", "ConfigError", "Secret"]
+
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-
-
-class ConfigError(Exception):
-    """The configuration cannot work; the message says which setting and why."""
-
-
-class Secret(str):
-    """A string that does not show itself in repr or logs."""
-
-    def __repr__(self) -> str:
-        return "Secret('****')" if self else "Secret('')"
 
 
 @dataclass(frozen=True)

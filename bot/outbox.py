@@ -20,38 +20,16 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
-from storage.base import Delivery, MessageRef, Notice, Store
+from adapters.ports import PermanentFailure, RetryLater, Sender
+from storage.base import Delivery, MessageRef, Store
+
+__all__ = ["Dispatcher", "PermanentFailure", "RetryLater", "Sender"]
 
 log = logging.getLogger(__name__)
 
 # What one delivery attempt came to.
 _SENT, _FAILED, _LATER = "sent", "failed", "later"
-
-
-class RetryLater(Exception):
-    """The sender could not deliver now; try again after ``retry_after`` seconds if given."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class PermanentFailure(Exception):
-    """The sender can never deliver this notice (bad channel, revoked token...)."""
-
-
-class Sender(Protocol):
-    """A platform's side of delivery (Slack, Teams, the web workspace, a test recorder)."""
-
-    name: str
-
-    async def send(self, notice: Notice, ref: MessageRef | None) -> MessageRef | None:
-        """Deliver one notice; edit ``ref`` when given; return the message made by a post."""
-
-    async def reconcile(self, notice: Notice) -> MessageRef | bool:
-        """After a crash mid-send: did this notice already go out? (False if unsure.)"""
 
 
 class Dispatcher:
@@ -71,6 +49,10 @@ class Dispatcher:
         self._wake = asyncio.Event()
         for sender in senders:
             self.senders[sender.name] = sender
+
+    def add(self, sender: Sender) -> None:
+        """Deliver through this sender too; it is registered in the store when the dispatcher starts."""
+        self.senders[sender.name] = sender
 
     async def register(self, sender: Sender) -> None:
         """Add a sender; it receives notices written from its first registration on."""

@@ -14,14 +14,14 @@ from adapters.slack.config import SlackSettings, slack_settings
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from adapters.ports import AdapterContext
     from adapters.slack.app import SlackAdapter
-    from bot.app import Services
 
 __all__ = ["SlackSettings", "mount", "slack_settings"]
 
 
-def mount(app: web.Application, svc: Services, settings: SlackSettings) -> SlackAdapter:
+def mount(app: web.Application, ctx: AdapterContext, settings: SlackSettings) -> SlackAdapter:
     """Mount Slack on the server (see adapters.slack.app.mount)."""
     from adapters.slack.app import mount as mount_slack
 
-    return mount_slack(app, svc, settings)
+    return mount_slack(app, ctx, settings)

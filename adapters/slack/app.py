@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.ports import AdapterContext
 from adapters.slack.config import SlackSettings
 from adapters.slack.handlers import CaseListeners
 from adapters.slack.http import SlackEndpoint
@@ -27,7 +28,6 @@ from adapters.slack.ids import COMMAND, ITEM_ACTS, ROUTE, Modal
 from adapters.slack.items import ItemListeners
 from adapters.slack.members import Membership
 from adapters.slack.sender import SlackSender
-from bot.app import Services
 
 log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
@@ -99,18 +99,18 @@ def configure(app: AsyncApp, cases: CaseListeners, items: ItemListeners) -> None
     app.view(Modal.ITEM.value)(items.item_submitted)
 
 
-def mount(app: web.Application, svc: Services, settings: SlackSettings) -> SlackAdapter:
+def mount(app: web.Application, ctx: AdapterContext, settings: SlackSettings) -> SlackAdapter:
     """Build the Slack adapter, register its sender, and route Slack's requests to it."""
-    settings.check_departments(d for c in svc.checklists.values() for d in c.departments)
+    settings.check_departments(d for c in ctx.checklists.values() for d in c.departments)
     client = web_client(settings, retries=True)
     members = Membership(client, settings)
     identity = BotIdentity(client)
     # bolt's own client carries no token: each request's copy gets the one authorize() returns.
     bolt = AsyncApp(client=web_client(settings, retries=True, token=None), authorize=identity.authorize,
                     signing_secret=settings.signing_secret, process_before_response=True, name="offboard")
-    configure(bolt, CaseListeners(svc, settings, members), ItemListeners(svc, settings, members))
-    sender = SlackSender(web_client(settings, retries=False), settings, svc.store, svc.documents)
-    svc.dispatcher.senders[sender.name] = sender
+    configure(bolt, CaseListeners(ctx, settings, members), ItemListeners(ctx, settings, members))
+    sender = SlackSender(web_client(settings, retries=False), settings, ctx.store, ctx.documents)
+    ctx.register(sender)
     adapter = SlackAdapter(settings, bolt, members, sender)
     app[SLACK] = adapter
     app.cleanup_ctx.append(identity.warm)

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config import Config, ConfigError, Secret
+from adapters.ports import ConfigError, CoreSettings, Secret
 
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
@@ -74,7 +74,7 @@ def normalize_api_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def slack_settings(config: Config) -> SlackSettings | None:
+def slack_settings(config: CoreSettings) -> SlackSettings | None:
     """The Slack settings, or None when Slack is not configured; ConfigError when half-configured."""
     env = config.environ
     token, secret = env.get("SLACK_BOT_TOKEN", "").strip(), env.get("SLACK_SIGNING_SECRET", "").strip()

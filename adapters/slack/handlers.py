@@ -18,6 +18,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.ports import AdapterContext
 from adapters.slack.blocks import Message, clip, md
 from adapters.slack.commands import submission_id
 from adapters.slack.config import SlackSettings
@@ -32,7 +33,6 @@ from adapters.slack.modals import (
     notice_view,
     values,
 )
-from bot.app import Services
 from dialogs.actor import Actor, check_case_permission
 from dialogs.commands import parse_command
 from dialogs.engine import Engine
@@ -50,7 +50,7 @@ Body = dict[str, Any]
 class Listeners:
     """What every listener shares: the services, the settings and the membership cache."""
 
-    svc: Services
+    svc: AdapterContext
     settings: SlackSettings
     members: Membership
 
@@ -67,7 +67,7 @@ class Listeners:
 
     def _after(self, outcome: Outcome) -> None:
         if outcome.changed:
-            self.svc.dispatcher.wake()
+            self.svc.wake()
 
     async def _summary(self, case_id: str) -> CaseSummary:
         return (await self.engine.view(case_id)).summary(self.engine.today())

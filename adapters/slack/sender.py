@@ -19,6 +19,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.ports import DocumentService, PermanentFailure, RenderedDocument, RetryLater
 from adapters.slack.blocks import Message, dashboard_link, md
 from adapters.slack.cards import card_from_json, card_message
 from adapters.slack.config import SlackSettings
@@ -31,8 +32,6 @@ from adapters.slack.messages import (
     summary_from_json,
     summary_message,
 )
-from bot.documents import Documents, RenderedDocument
-from bot.outbox import PermanentFailure, RetryLater
 from dialogs.errors import OffboardError
 from storage.base import MessageRef, Notice, Store
 
@@ -48,7 +47,7 @@ class SlackSender:
     name = SENDER
 
     def __init__(self, client: AsyncWebClient, settings: SlackSettings, store: Store,
-                 documents: Documents | None) -> None:
+                 documents: DocumentService | None) -> None:
         self.client, self.settings, self.store, self.documents = client, settings, store, documents
         self._in_doubt: set[int | None] = set()
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from adapters.ports import AdapterContext
 from adapters.web.identity import personas
 from adapters.web.live import Broadcaster, WebSender
-from adapters.web.routes import WORKSPACE, Workspace, add_routes, document_formats, require_token
-from bot.app import Services
+from adapters.web.routes import WORKSPACE, Workspace, add_routes, require_token
 
 
-def mount(app: web.Application, svc: Services, token: str | None) -> Workspace:
+def mount(app: web.Application, ctx: AdapterContext) -> Workspace:
     """Add the workspace's routes and its live sender to the app."""
     broadcaster = Broadcaster()
-    ws = Workspace(svc, broadcaster, token or None, personas(svc.checklists), document_formats())
+    ws = Workspace(ctx, broadcaster, ctx.settings.web_token or None, personas(ctx.checklists),
+                   ctx.documents.formats)
     app[WORKSPACE] = ws
     app.middlewares.append(require_token)
-    svc.dispatcher.senders[WebSender.name] = WebSender(broadcaster)
+    ctx.register(WebSender(broadcaster))
     add_routes(app)
     return ws

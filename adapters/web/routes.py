@@ -11,11 +11,10 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from adapters.ports import AdapterContext
 from adapters.web.forms import perform
 from adapters.web.identity import COOKIE, Persona, current
 from adapters.web.live import Broadcaster
-from bot.app import Services
-from bot.documents.pdf import PdfUnavailable, weasyprint_module
 from dialogs.commands import HELP, parse_command
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound, OffboardError
 from dialogs.present import CaseView
@@ -37,7 +36,7 @@ TEMPLATES.filters["when"] = lambda iso: (iso or "").replace("T", " ")[:16]
 class Workspace:
     """The web adapter's state: shared services, personas, the live channel."""
 
-    svc: Services
+    svc: AdapterContext
     broadcaster: Broadcaster
     token: str | None
     people: list[Persona] = field(default_factory=list)
@@ -176,7 +175,7 @@ async def _outcome(ws: Workspace, run: Callable[[], Awaitable[Any]]) -> web.Resp
     except (Conflict, NotFound) as exc:
         return web.json_response({"ok": False, "error": exc.message,
                                   "case_id": getattr(exc, "case_id", None)}, status=409)
-    ws.svc.dispatcher.wake()
+    ws.svc.wake()
     return web.json_response({"ok": True, "status": outcome.status, "message": outcome.message,
                               "case_id": outcome.case_id})
 
@@ -279,15 +278,6 @@ async def document(request: web.Request) -> web.StreamResponse:
         "Content-Type": doc.media_type,
         "Content-Disposition": f'attachment; filename="{doc.filename}"',
         "X-Content-Type-Options": "nosniff"})
-
-
-def document_formats() -> tuple[str, ...]:
-    """md and html always; pdf when WeasyPrint is installed."""
-    try:
-        weasyprint_module()
-    except PdfUnavailable:
-        return ("md", "html")
-    return ("md", "html", "pdf")
 
 
 @web.middleware

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.documents.company import Company
 from bot.documents.context import build_context
+from bot.documents.pdf import PdfUnavailable, weasyprint_module
 from bot.documents.render import DOCUMENTS, DocumentError, RenderedDocument, render
 from dialogs.engine import Engine
 
@@ -21,6 +22,15 @@ class Documents:
         self.engine = engine
         self.company = company or Company()
         self.templates = templates
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """md and html always; pdf when WeasyPrint and its system libraries are installed."""
+        try:
+            weasyprint_module()
+        except PdfUnavailable:
+            return ("md", "html")
+        return ("md", "html", "pdf")
 
     async def context(self, case_id: str, document: str) -> dict[str, Any]:
         """The template data for one document of a case, as of now."""

@@ -1,0 +1,133 @@
+"""The seam between the adapters and the rest of the bot: everything an adapter may use.
+
+An adapter (Slack, Teams, the web workspace) imports this module, the
+engine's commands and views (``dialogs``) and the records of the store port
+(``storage.base``) — never the composition root (``bot``), never another
+adapter. ``bot.app`` builds one ``AdapterContext`` and hands it to each
+adapter's ``mount``. tests/test_boundaries.py holds the line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Any, Protocol
+
+from dialogs.checklist import Checklist
+from dialogs.engine import Engine
+from storage.base import MessageRef, Notice, Store
+
+__all__ = [
+    "AdapterContext", "ConfigError", "CoreSettings", "DocumentService", "MessageRef", "Notice",
+    "PermanentFailure", "RenderedDocument", "RetryLater", "Secret", "Sender",
+]
+
+
+class ConfigError(Exception):
+    """The configuration cannot work; the message says which setting and why."""
+
+
+class Secret(str):
+    """A string that does not show itself in repr or logs."""
+
+    def __repr__(self) -> str:
+        return "Secret('****')" if self else "Secret('')"
+
+
+class RetryLater(Exception):
+    """The sender could not deliver now; try again after ``retry_after`` seconds if given."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentFailure(Exception):
+    """The sender can never deliver this notice (bad channel, revoked token...)."""
+
+
+class Sender(Protocol):
+    """A platform's side of delivery (Slack, Teams, the web workspace, a test recorder)."""
+
+    name: str
+
+    async def send(self, notice: Notice, ref: MessageRef | None) -> MessageRef | None:
+        """Deliver one notice; edit ``ref`` when given; return the message made by a post."""
+
+    async def reconcile(self, notice: Notice) -> MessageRef | bool:
+        """After an attempt whose answer was lost: did this notice already go out? (False if unsure.)"""
+
+
+class RenderedDocument(Protocol):
+    """One document in one format, ready to upload or download (read-only attributes)."""
+
+    @property
+    def document(self) -> str: ...
+    @property
+    def format(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
+
+
+class DocumentService(Protocol):
+    """The case documents (memo, summary report, checklist) in md, html and, if installed, pdf."""
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The formats this server can render."""
+
+    async def render(self, case_id: str, document: str, fmt: str) -> RenderedDocument:
+        """One document of a case; a DocumentError (an OffboardError) when it cannot be made."""
+
+    async def for_notice(self, payload: Mapping[str, Any], fmt: str = "pdf") -> RenderedDocument:
+        """The document a "document" notice announces."""
+
+
+class CoreSettings(Protocol):
+    """What adapters read of the bot's configuration (bot.config.Config provides it)."""
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        """The environment the bot was started with (platform tokens live here)."""
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """The config file's tables (``[slack]``, ``[teams]``, ...)."""
+
+    @property
+    def web_token(self) -> Secret | None:
+        """The web workspace's access token, if set."""
+
+    @property
+    def local(self) -> bool:
+        """Whether the server listens on the loopback only."""
+
+    @property
+    def tz(self) -> tzinfo:
+        """The MSP's time zone."""
+
+
+@dataclass(frozen=True)
+class AdapterContext:
+    """What every adapter is given: the engine, the store port, documents, and the outbox's hooks."""
+
+    engine: Engine
+    store: Store
+    documents: DocumentService
+    settings: CoreSettings
+    wake: Callable[[], None]  # new notices were committed: deliver them now
+    register: Callable[[Sender], None]  # deliver notices through this sender too
+    stop: asyncio.Event  # set when the server shuts down (long-lived handlers watch it)
+
+    @property
+    def checklists(self) -> dict[str, Checklist]:
+        """Every loaded checklist by id (the first is the default)."""
+        return self.engine.checklists
