@@ -37,19 +37,32 @@ class Secret(str):
 
 
 class RetryLater(Exception):
-    """The sender could not deliver now; try again after ``retry_after`` seconds if given."""
+    """The sender could not deliver now; try again after ``retry_after`` seconds if given.
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    ``delivered``: False when the platform clearly did not act on the call (a 429, an
+    error answer that says so); None when the outcome is unknown (a 5xx, a dropped
+    connection, an answer that is not the platform's own) — a post then stays *in
+    doubt* and is looked up (``Sender.reconcile``) before it is ever repeated.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None, *,
+                 delivered: bool | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.delivered = delivered
 
 
 class PermanentFailure(Exception):
-    """The sender can never deliver this notice (bad channel, revoked token...)."""
+    """The platform refused this notice for good (bad channel, revoked token...): nothing went out."""
 
 
 class Sender(Protocol):
-    """A platform's side of delivery (Slack, Teams, the web workspace, a test recorder)."""
+    """A platform's side of delivery (Slack, Teams, a test recorder).
+
+    The outbox calls ``send`` once per claimed delivery. Any exception other than
+    RetryLater(delivered=False) or PermanentFailure leaves a post in doubt; the next
+    attempt, by whichever process claims it, first calls ``reconcile``.
+    """
 
     name: str
 
@@ -57,7 +70,11 @@ class Sender(Protocol):
         """Deliver one notice; edit ``ref`` when given; return the message made by a post."""
 
     async def reconcile(self, notice: Notice) -> MessageRef | bool:
-        """After an attempt whose answer was lost: did this notice already go out? (False if unsure.)"""
+        """Did an earlier attempt of this notice go out? Its message (or True) if found, False if not.
+
+        Raises RetryLater when the platform cannot be asked now: "not found" must be
+        an answer, never a guess, or the post would be repeated.
+        """
 
 
 class RenderedDocument(Protocol):
