@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -19,7 +18,8 @@ from bot.export import export
 from dialogs.checklist import load_checklist
 from dialogs.errors import OffboardError
 from dialogs.present import CaseView
-from storage.base import EventRecord
+from storage.base import EventRecord, StoreError
+from storage.registry import describe
 
 
 def parser() -> argparse.ArgumentParser:
@@ -65,8 +65,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     except OSError as exc:  # e.g. the port is taken, the database directory cannot be made
         print(f"error: {exc}", file=err)
         return 2
-    except sqlite3.Error as exc:  # e.g. OFFBOARD_DATABASE is not an SQLite file
-        print(f"error: database {config.database}: {exc}", file=err)
+    except (StoreError, ValueError) as exc:  # e.g. OFFBOARD_DATABASE is not a database, or unreachable
+        print(f"error: database {describe(config.database)}: {exc}", file=err)
         return 2
 
 
