@@ -8,6 +8,7 @@ import pytest
 
 from storage.base import Store
 from storage.registry import store_for
+from tests.slack.conftest import fake  # noqa: F401 - the fake Slack, for the Slack repros
 
 
 @pytest.fixture
