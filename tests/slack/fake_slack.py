@@ -387,6 +387,6 @@ async def _args(request: web.Request) -> dict[str, Any]:
 
 async def _drop(request: web.Request) -> web.StreamResponse:
     """Hang up without an answer, like a connection lost on the way back."""
-    assert request.transport is not None
-    request.transport.abort()
+    if request.transport is not None:  # None: the client hung up already (a held call)
+        request.transport.abort()
     raise asyncio.CancelledError
