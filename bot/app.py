@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiohttp import web
 
@@ -20,7 +21,7 @@ from bot.outbox import Dispatcher
 from dialogs.checklist import Checklist, load_checklist
 from dialogs.engine import Engine
 from storage.base import Store
-from storage.sqlite import SQLiteStore
+from storage.registry import describe, store_for
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,12 @@ def load_checklists(config: Config) -> dict[str, Checklist]:
 async def services(config: Config) -> AsyncIterator[Services]:
     """Open the store and build the engine and dispatcher; close them cleanly afterwards."""
     checklists = load_checklists(config)
-    store = SQLiteStore(config.database)
+    store = store_for(config.database)  # a path is SQLite; postgresql://... is PostgreSQL
     await store.open()
     try:
         engine = Engine(store, checklists, tz=config.tz)
-        dispatcher = Dispatcher(store)
+        dispatcher = Dispatcher(store, lease=config.outbox_lease,
+                                retention=timedelta(days=config.retention_days))
         documents = Documents(engine, company=config.company, templates=config.templates)
         yield Services(config, store, engine, dispatcher, checklists, documents)
     finally:
@@ -127,7 +129,7 @@ async def serve(config: Config) -> None:
             site = web.TCPSite(runner, config.host, config.port)
             await site.start()
             log.info("offboard listening on http://%s:%d (database %s)", config.host, config.port,
-                     config.database)
+                     describe(config.database))
             print(f"offboard is running on http://{config.host}:{config.port}/ — Ctrl-C stops it.",
                   flush=True)
             await svc.stop.wait()

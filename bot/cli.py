@@ -1,4 +1,5 @@
-"""The command line: ``python -m bot serve | cases | case show CLIENT | checklist check FILE | export``."""
+"""The command line: ``python -m bot serve | cases | case show CLIENT | checklist check FILE | export |
+outbox [retry ID] | migrate-to URL``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -16,10 +16,15 @@ from bot.app import services
 from bot.config import Config, ConfigError
 from bot.export import add_parser as add_export_parser
 from bot.export import export
+from bot.migrate import add_parser as add_migrate_parser
+from bot.migrate import migrate_to
+from bot.outbox_cli import add_parser as add_outbox_parser
+from bot.outbox_cli import outbox
 from dialogs.checklist import load_checklist
 from dialogs.errors import OffboardError
 from dialogs.present import CaseView
-from storage.base import EventRecord
+from storage.base import EventRecord, StoreError
+from storage.registry import describe
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,6 +42,8 @@ def parser() -> argparse.ArgumentParser:
     check = cl_sub.add_parser("check", help="validate a checklist file and summarize it")
     check.add_argument("file")
     add_export_parser(sub)
+    add_outbox_parser(sub)
+    add_migrate_parser(sub)
     return p
 
 
@@ -58,6 +65,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             return asyncio.run(list_cases(config, out))
         if args.command == "export":
             return asyncio.run(export(config, args, out, err))
+        if args.command == "outbox":
+            return asyncio.run(outbox(config, args, out, err))
+        if args.command == "migrate-to":
+            return asyncio.run(migrate_to(config, args.target, out, err))
         return asyncio.run(show_case(config, args.client, out, err))
     except (OffboardError, ConfigError) as exc:
         print(f"error: {exc}", file=err)
@@ -65,8 +76,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
     except OSError as exc:  # e.g. the port is taken, the database directory cannot be made
         print(f"error: {exc}", file=err)
         return 2
-    except sqlite3.Error as exc:  # e.g. OFFBOARD_DATABASE is not an SQLite file
-        print(f"error: database {config.database}: {exc}", file=err)
+    except (StoreError, ValueError) as exc:  # e.g. OFFBOARD_DATABASE is not a database, or unreachable
+        print(f"error: database {describe(config.database)}: {exc}", file=err)
         return 2
 
 

@@ -27,7 +27,7 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 class Config:
     """Everything the bot needs to start."""
 
-    database: Path = Path("data/offboard.db")
+    database: str = "data/offboard.db"  # an SQLite file, or postgresql://... (storage.registry)
     host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = "UTC"
@@ -37,6 +37,8 @@ class Config:
     company: Company = field(default_factory=Company)  # the [company] table: who signs the documents
     web_token: Secret | None = None  # required when the server listens beyond the loopback
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
+    retention_days: int = 30  # sent notices and processed request ids older than this are pruned
+    outbox_lease: float = 60.0  # seconds a process holds a delivery it claimed before others may take it
 
     @property
     def tz(self) -> ZoneInfo:
@@ -74,11 +76,18 @@ class Config:
             company = Company.from_table(data.get("company", {}))
         except ValueError as exc:
             raise ConfigError(f"[company] {exc}") from None
+        try:
+            retention_days = int(pick("retention_days", 30))
+            outbox_lease = float(pick("outbox_lease", 60.0))
+        except ValueError:
+            raise ConfigError("OFFBOARD_RETENTION_DAYS and OFFBOARD_OUTBOX_LEASE must be numbers") from None
+        if retention_days < 1 or outbox_lease <= 0:
+            raise ConfigError("OFFBOARD_RETENTION_DAYS must be at least 1 and OFFBOARD_OUTBOX_LEASE positive")
         checklists = pick("checklists", None)
         if isinstance(checklists, str):
             checklists = [p for p in checklists.split(os.pathsep) if p]
         config = cls(
-            database=Path(pick("database", "data/offboard.db")),
+            database=str(pick("database", "data/offboard.db")),
             host=str(pick("host", "127.0.0.1")),
             port=port,
             timezone=str(pick("timezone", "UTC")),
@@ -88,6 +97,8 @@ class Config:
             company=company,
             web_token=Secret(str(pick("web_token", ""))) or None,
             environ=dict(env),
+            retention_days=retention_days,
+            outbox_lease=outbox_lease,
         )
         if not config.local and not config.web_token:
             raise ConfigError(

@@ -1,16 +1,20 @@
 """The outbox dispatcher: delivers the engine's notices through every registered sender.
 
-Guarantees, per sender:
-- order per target: a target's next notice waits until the one before it is out;
-- retries with exponential backoff on errors, and the sender's own retry-after
-  (Slack's 429) when it gives one;
-- nothing lost across a restart: an attempt is marked "sending" before it
-  starts, so a crash leaves it in doubt, never forgotten; on restart the
-  sender is asked whether it already went out (``reconcile``) before it is
-  sent again;
-- a message that must be posted once (a step card, the case summary) is
-  posted once: once its message reference is recorded, later notices for it
-  are edits.
+Several processes may run one each on one database; the store's claim gives
+each delivery to exactly one of them at a time. Guarantees, per sender:
+
+- order per queue (a case and a target): a queue's next notice waits until the
+  one before it is out, or dead-lettered;
+- a post whose outcome may be unknown is marked in doubt in the database
+  *before* it is made; whoever claims it next asks the platform
+  (``Sender.reconcile``) and posts again only on a definite "not found". A
+  message that is posted once and then edited (a step card, the case summary)
+  carries its doubt itself, so a newer notice for it looks it up too;
+- retries with exponential backoff, or the platform's own retry-after (429);
+- an unexpected exception (a rendering bug) dead-letters that notice at once:
+  ``python -m bot outbox`` lists it and ``outbox retry ID`` sends it again;
+- a failing round (the database is down) backs off instead of spinning;
+- sent notices and processed request ids older than the retention are pruned.
 """
 
 from __future__ import annotations
@@ -18,35 +22,48 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 
 from adapters.ports import PermanentFailure, RetryLater, Sender
-from storage.base import Delivery, MessageRef, Store
+from bot.delivery import Attempt, Outcome
+from storage.base import Delivery, Store
 
 __all__ = ["Dispatcher", "PermanentFailure", "RetryLater", "Sender"]
 
 log = logging.getLogger(__name__)
 
-# What one delivery attempt came to.
-_SENT, _FAILED, _LATER = "sent", "failed", "later"
+
+def process_id() -> str:
+    """Who holds a lease: this host and process, and a random part (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Dispatcher:
-    """Delivers due notices, one per target at a time, for every sender."""
+    """Claims due deliveries for every sender and delivers them, one per queue at a time."""
 
     def __init__(self, store: Store, senders: Iterable[Sender] = (), *,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 backoff_base: float = 1.0, backoff_cap: float = 300.0,
-                 max_attempts: int = 50, poll_interval: float = 1.0, concurrency: int = 8) -> None:
+                 backoff_base: float = 1.0, backoff_cap: float = 300.0, max_attempts: int = 50,
+                 poll_interval: float = 1.0, concurrency: int = 8, lease: float = 60.0,
+                 retention: timedelta | None = timedelta(days=30), prune_every: float = 3600.0,
+                 owner: str | None = None) -> None:
         self.store = store
         self.senders: dict[str, Sender] = {}
         self.clock = clock
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self.max_attempts = max_attempts
         self.poll_interval = poll_interval
+        self.lease = lease
+        self.retention, self.prune_every = retention, prune_every
+        self.owner = owner or process_id()
+        self.failed_rounds = 0
         self._limit = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
+        self._next_prune: datetime | None = None
         for sender in senders:
             self.senders[sender.name] = sender
 
@@ -60,7 +77,7 @@ class Dispatcher:
         await self.store.register_sender(sender.name, self.clock())
 
     async def start(self) -> None:
-        """Register the senders given to the constructor."""
+        """Register the senders added so far."""
         for sender in self.senders.values():
             await self.store.register_sender(sender.name, self.clock())
 
@@ -68,35 +85,81 @@ class Dispatcher:
         """New notices were written: deliver without waiting for the next poll."""
         self._wake.set()
 
+    def backoff(self, attempts: int) -> float:
+        """Seconds before the next try after ``attempts`` failed ones."""
+        return float(min(self.backoff_base * 2 ** max(attempts - 1, 0), self.backoff_cap))
+
     async def run_once(self) -> int:
-        """Deliver every notice due now (repeating while targets have more); returns how many."""
+        """Deliver every notice due now (claiming again while queues move on); returns how many went out."""
         total = 0
         while True:
-            outcomes: list[str] = []
+            outcomes: list[Outcome] = []
             for sender in list(self.senders.values()):
-                due = await self.store.due_deliveries(sender.name, self.clock())
-                outcomes += await asyncio.gather(*(self._deliver(sender, d) for d in due))
-            total += outcomes.count(_SENT)
-            # A notice failed for good unblocks its target just like a sent one does.
-            if _SENT not in outcomes and _FAILED not in outcomes:
+                now = self.clock()
+                claimed = await self.store.claim(sender.name, self.owner, now,
+                                                 now + timedelta(seconds=self.lease))
+                outcomes += await asyncio.gather(*(self._deliver(sender, d) for d in claimed))
+            total += outcomes.count(Outcome.SENT)
+            # A dead-lettered notice unblocks its queue just like a sent one does.
+            if Outcome.SENT not in outcomes and Outcome.FAILED not in outcomes:
                 return total
 
+    async def _deliver(self, sender: Sender, delivery: Delivery) -> Outcome:
+        async with self._limit:
+            # Every call of the attempt ends well before the lease does, so no other process
+            # can take the delivery over while a post of ours may still be on its way.
+            return await Attempt(self, sender, delivery).run(budget=self.lease / 2)
+
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set, waking on ``wake()`` or when a retry falls due."""
-        while not stop.is_set():
-            # Cleared before the round, not after it: a wake() during the round must not be lost.
-            self._wake.clear()
-            try:
-                await self.run_once()
-            except Exception:  # keep delivering; the store may be briefly busy
-                log.exception("outbox round failed")
+        """Deliver until ``stop`` is set, waking on ``wake()``, on notices committed by any process
+        the store can hear, or when a retry falls due; a failing round backs off."""
+        unlisten = await self.store.listen(lambda change: self.wake())
+        try:
+            while not stop.is_set():
+                # Cleared before the round, not after it: a wake() during the round must not be lost.
+                self._wake.clear()
+                delay = await self._round()
+                waiters = [asyncio.ensure_future(stop.wait())]
+                if not self.failed_rounds:  # a failing store is not asked again before its backoff
+                    waiters.append(asyncio.ensure_future(self._wake.wait()))
+                _, pending = await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+                for task in pending:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+        finally:
+            unlisten()
+
+    async def _round(self) -> float:
+        """One round; how long to wait before the next."""
+        try:
+            await self.run_once()
+            await self._prune()
             delay = await self._next_delay()
-            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
-            _, pending = await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        except Exception as exc:
+            self.failed_rounds += 1
+            delay = self.backoff(self.failed_rounds)
+            if self.failed_rounds == 1:
+                log.exception("outbox round failed; retrying in %.1f s", delay)
+            else:
+                log.warning("outbox round failed again (%d in a row: %r); retrying in %.1f s",
+                            self.failed_rounds, exc, delay)
+            return delay
+        if self.failed_rounds:
+            log.info("outbox delivering again after %d failed rounds", self.failed_rounds)
+        self.failed_rounds = 0
+        return delay
+
+    async def _prune(self) -> None:
+        if self.retention is None:
+            return
+        now = self.clock()
+        if self._next_prune is not None and now < self._next_prune:
+            return
+        removed = await self.store.prune(now - self.retention)
+        self._next_prune = now + timedelta(seconds=self.prune_every)
+        if any(removed.values()):
+            log.info("outbox pruned %s", ", ".join(f"{n} {what}" for what, n in removed.items()))
 
     async def _next_delay(self) -> float:
         delay = self.poll_interval
@@ -105,41 +168,3 @@ class Dispatcher:
             if due is not None:
                 delay = min(delay, max((due - self.clock()).total_seconds(), 0.0))
         return delay
-
-    async def _deliver(self, sender: Sender, delivery: Delivery) -> str:
-        notice = delivery.notice
-        async with self._limit:
-            in_doubt = delivery.status == "sending"
-            await self.store.mark_sending(delivery, self.clock())
-            try:
-                ref = None
-                if notice.ref_key and notice.case_id:
-                    ref = await self.store.get_message_ref(sender.name, notice.case_id, notice.ref_key)
-                if in_doubt:
-                    found = await sender.reconcile(notice)
-                    if found:
-                        made = found if isinstance(found, MessageRef) else None
-                        await self.store.mark_sent(delivery, self.clock(), made)
-                        return _SENT
-                made = await sender.send(notice, ref)
-            except PermanentFailure as exc:
-                log.error("notice %s to %s failed for good: %s", notice.id, sender.name, exc)
-                await self.store.mark_failed(delivery, str(exc))
-                return _FAILED
-            except RetryLater as exc:
-                return await self._retry(delivery, str(exc), exc.retry_after)
-            except Exception as exc:
-                log.warning("notice %s to %s failed: %r", notice.id, sender.name, exc)
-                return await self._retry(delivery, repr(exc), None)
-            await self.store.mark_sent(delivery, self.clock(), made if ref is None else None)
-            return _SENT
-
-    async def _retry(self, delivery: Delivery, error: str, retry_after: float | None) -> str:
-        attempts = delivery.attempts + 1
-        if attempts >= self.max_attempts:
-            await self.store.mark_failed(delivery, f"gave up after {attempts} attempts: {error}")
-            return _FAILED
-        if retry_after is None:
-            retry_after = min(self.backoff_base * 2 ** (attempts - 1), self.backoff_cap)
-        await self.store.mark_retry(delivery, self.clock() + timedelta(seconds=retry_after), error)
-        return _LATER

@@ -23,7 +23,17 @@ from dialogs.present import CaseView
 from dialogs.settle import Settler
 from dialogs.values import clean_client_name, clean_text, client_key
 from dialogs.views import CaseSummary, StepCard
-from storage.base import CaseRecord, EventRecord, ItemRecord, Store, WriteTx
+from storage.base import (
+    CaseRecord,
+    CaseStatus,
+    DuplicateOpenCase,
+    DuplicateRequest,
+    EventRecord,
+    ItemRecord,
+    ItemStatus,
+    Store,
+    WriteTx,
+)
 
 Clock = Callable[[], datetime]
 
@@ -73,25 +83,35 @@ class Engine:
         name = clean_client_name(client)
         clean_header = parse_header(checklist, header, self.today())
         now = self.clock()
-        async with self.store.write() as tx:
+        key = client_key(name)
+        try:
+            return await self._open(checklist, name, key, clean_header, actor, now, request_id)
+        except DuplicateOpenCase:  # another process opened one between our look and our insert
+            async with self.store.write(client_key=key) as tx:
+                existing = await tx.find_open_case(key)
+            if existing is None:
+                raise
+            raise self._already_open(existing) from None
+        except DuplicateRequest:
+            return await self._duplicate(request_id)
+
+    async def _open(self, checklist: Checklist, name: str, key: str, clean_header: dict[str, str],
+                    actor: Actor, now: datetime, request_id: str | None) -> Outcome:
+        # Locks the client (PostgreSQL): two processes opening a case for one client queue up here.
+        async with self.store.write(client_key=key) as tx:
             if request_id and (done := await tx.request_result(request_id)):
                 return duplicate(done)
-            key = client_key(name)
             existing = await tx.find_open_case(key)
             if existing is not None:
-                raise Conflict(
-                    f"{existing.client} already has an open case, opened "
-                    f"{existing.opened_at.astimezone(self.tz):%Y-%m-%d} by "
-                    f"{existing.opened_by.get('name', 'someone')} (case {existing.id}).",
-                    case_id=existing.id)
+                raise self._already_open(existing)
             case = CaseRecord(
                 id=_new_case_id(), checklist_id=checklist.id, client=name, client_key=key,
-                header=clean_header, status="open", step_index=0, opened_by=actor.to_json(),
+                header=clean_header, status=CaseStatus.OPEN, step_index=0, opened_by=actor.to_json(),
                 opened_at=now)
             await tx.insert_case(case)
             records = {}
             for item in checklist.items.values():
-                records[item.id] = ItemRecord(case.id, item.id, "locked", updated_at=now)
+                records[item.id] = ItemRecord(case.id, item.id, ItemStatus.LOCKED, updated_at=now)
                 await tx.put_item(records[item.id])
             await tx.append_event(EventRecord(case.id, "case_opened", actor.to_json(), now,
                                               new={"client": name, "header": clean_header,
@@ -101,6 +121,21 @@ class Engine:
             if request_id:
                 await tx.record_request(request_id, outcome.to_json(), now)
             return outcome
+
+    def _already_open(self, existing: CaseRecord) -> Conflict:
+        return Conflict(
+            f"{existing.client} already has an open case, opened "
+            f"{existing.opened_at.astimezone(self.tz):%Y-%m-%d} by "
+            f"{existing.opened_by.get('name', 'someone')} (case {existing.id}).",
+            case_id=existing.id)
+
+    async def _duplicate(self, request_id: str | None) -> Outcome:
+        """A request id another process recorded first: what it did then."""
+        if request_id is None:  # pragma: no cover - only recorded with an id
+            raise RuntimeError("a duplicate request without an id")
+        async with self.store.write() as tx:
+            done = await tx.request_result(request_id)
+        return duplicate(done or {})
 
     async def cancel_case(self, case_id: str, reason: str, actor: Actor, *,
                           request_id: str | None = None) -> Outcome:
@@ -112,7 +147,7 @@ class Engine:
             check_case_permission(actor, cl, "cancel a case")
             if case.status != "open":
                 return stale_case(case)
-            case.status, case.closed_at = "cancelled", self.clock()
+            case.status, case.closed_at = CaseStatus.CANCELLED, self.clock()
             return await self._case_change(tx, cl, case, records, actor, "case_cancelled",
                                            f"Cancelled the case for {case.client}: {reason}", reason)
 
@@ -130,7 +165,7 @@ class Engine:
             if other is not None:
                 raise Conflict(f"{other.client} has another open case ({other.id}); "
                                "finish or cancel that one first.", case_id=other.id)
-            case.status, case.closed_at = "open", None
+            case.status, case.closed_at = CaseStatus.OPEN, None
             return await self._case_change(tx, cl, case, records, actor, "case_reopened",
                                            f"Reopened the case for {case.client}.", None,
                                            may_complete=False)
@@ -361,7 +396,7 @@ class Engine:
         rec = records[item_id]
         now = self.clock()
         old = {"status": rec.status, "value": rec.value, "reason": rec.reason}
-        rec.status, rec.value, rec.reason = status, value, reason
+        rec.status, rec.value, rec.reason = ItemStatus(status), value, reason
         rec.version += 1
         rec.updated_by, rec.updated_at = actor.to_json(), now
         await tx.put_item(rec)
@@ -380,7 +415,17 @@ class Engine:
     async def _run(self, case_id: str, mutate: Mutation, request_id: str | None, *,
                    item_id: str | None = None, actor: Actor | None = None,
                    seen_version: int | None = None, allow_closed: bool = False) -> Outcome:
-        async with self.store.write() as tx:
+        try:
+            return await self._mutate(case_id, mutate, request_id, item_id=item_id, actor=actor,
+                                      seen_version=seen_version, allow_closed=allow_closed)
+        except DuplicateRequest:
+            return await self._duplicate(request_id)
+
+    async def _mutate(self, case_id: str, mutate: Mutation, request_id: str | None, *,
+                      item_id: str | None, actor: Actor | None, seen_version: int | None,
+                      allow_closed: bool) -> Outcome:
+        # Scoped to the case: PostgreSQL lets commands on other cases run meanwhile.
+        async with self.store.write(case_id) as tx:
             if request_id and (done := await tx.request_result(request_id)):
                 return duplicate(done)
             case = await tx.get_case(case_id)
@@ -412,10 +457,10 @@ class Engine:
 
     async def view(self, case_id: str) -> CaseView:
         """A case's current state, ready to render."""
-        case = await self.store.get_case(case_id)
-        if case is None:
+        loaded = await self.store.load_case(case_id)  # the case and its items from one snapshot
+        if loaded is None:
             raise NotFound(f"No case {case_id!r}")
-        return CaseView(self.checklist_for(case), case, await self.store.get_items(case_id))
+        return CaseView(self.checklist_for(loaded.case), loaded.case, loaded.items)
 
     async def summary(self, case_id: str) -> CaseSummary:
         """A case's live summary."""

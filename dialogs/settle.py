@@ -17,7 +17,16 @@ from dialogs.checklist import Checklist
 from dialogs.present import CaseView
 from dialogs.state import RESOLVED, step_complete
 from dialogs.views import HandoffView
-from storage.base import CaseRecord, EventRecord, ItemRecord, Notice, WriteTx
+from storage.base import (
+    CaseRecord,
+    CaseStatus,
+    EventRecord,
+    ItemRecord,
+    ItemStatus,
+    Notice,
+    NoticeKind,
+    WriteTx,
+)
 
 _MAX_ROUNDS = 100  # each round resolves at least one item or step; a checklist is acyclic
 
@@ -90,7 +99,7 @@ class Settler:
             kind, rec.value = "closed_by_condition", None
         elif rec.status == "skipped":
             kind = "opened_by_condition"
-        rec.status, rec.reason = status, reason if status == "skipped" else None
+        rec.status, rec.reason = ItemStatus(status), reason if status == "skipped" else None
         rec.version += 1
         rec.updated_at = self.now
         rec.updated_by = SYSTEM.to_json()
@@ -103,7 +112,7 @@ class Settler:
         rec = self.records[item_id]
         document = self.checklist.items[item_id].document
         old = {"status": rec.status, "value": rec.value}
-        rec.status, rec.value = "done", {"document": document}
+        rec.status, rec.value = ItemStatus.DONE, {"document": document}
         rec.version += 1
         rec.updated_at, rec.updated_by = self.now, SYSTEM.to_json()
         await self.tx.put_item(rec)
@@ -152,7 +161,7 @@ class Settler:
             return
         if not all(d.status in RESOLVED for d in self.view.derived.values()):
             return
-        self.case.status, self.case.closed_at = "completed", self.now
+        self.case.status, self.case.closed_at = CaseStatus.COMPLETED, self.now
         self.case.version += 1
         await self.tx.update_case(self.case)
         await self.tx.append_event(EventRecord(self.case.id, "case_completed", self.actor.to_json(),
@@ -189,5 +198,5 @@ class Settler:
     async def _notice(self, kind: str, target: str, payload: dict[str, Any], *,
                       ref_key: str | None = None, coalesce: str | None = None) -> None:
         payload = {"case_id": self.case.id, "client": self.case.client, **payload}
-        await self.tx.add_notice(Notice(self.case.id, kind, target, payload, self.now,
+        await self.tx.add_notice(Notice(self.case.id, NoticeKind(kind), target, payload, self.now,
                                         ref_key=ref_key, coalesce_key=coalesce))

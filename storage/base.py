@@ -1,22 +1,100 @@
 """The Store port: everything the engine and the dispatcher keep, behind one interface.
 
-A Store gives out one write transaction at a time (``async with
-store.write() as tx``): everything done through ``tx`` commits together or not
-at all. Reads outside a transaction see the last committed state.
+A write transaction (``async with store.write(case_id) as tx``) commits all it
+did or nothing. It is scoped to one case where the backend can lock per case
+(PostgreSQL locks the case; SQLite has one writer for the whole file), so
+writes to different cases may run at once and writes to one case queue up.
+``write(client_key=...)`` locks a client instead: what opening a case needs.
+Reads outside a transaction see the last committed state; ``load_case`` reads
+a case and its items from one snapshot.
 
-Implementations: storage.sqlite.SQLiteStore. A new one (PostgreSQL, say) joins
-by passing tests/contract/test_store_contract.py.
+The port speaks in the records, enums and errors below, never in a driver's
+types: a second open case of a client is ``DuplicateOpenCase``, not
+``sqlite3.IntegrityError``.
+
+The outbox (``storage.outbox_port``) is part of the same port; implementations:
+storage.sqlite.SQLiteStore and storage.postgres.PostgresStore, both registered in
+storage.registry and both run through tests/contract.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
+from storage.errors import (
+    ConstraintError,
+    DuplicateOpenCase,
+    DuplicateRequest,
+    LeaseLost,
+    StoreError,
+    StoreUnavailable,
+)
+from storage.outbox_port import (
+    Change,
+    Delivery,
+    DeliveryStatus,
+    MessageRef,
+    Notice,
+    NoticeKind,
+    OutboxStore,
+)
+
 JSON = dict[str, Any]
+
+__all__ = [
+    "JSON",
+    "CaseRecord",
+    "CaseSnapshot",
+    "CaseStatus",
+    "Change",
+    "ConstraintError",
+    "Delivery",
+    "DeliveryStatus",
+    "Dump",
+    "DuplicateOpenCase",
+    "DuplicateRequest",
+    "EventRecord",
+    "ItemRecord",
+    "ItemStatus",
+    "LeaseLost",
+    "MessageRef",
+    "Notice",
+    "NoticeKind",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "WriteTx",
+]
+
+
+# ---- enums
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands."""
+
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ItemStatus(StrEnum):
+    """The stored state of an item (see dialogs.state for what each means)."""
+
+    LOCKED = "locked"
+    OPEN = "open"
+    DONE = "done"
+    NA = "na"
+    SKIPPED = "skipped"
+
+
+# ---- records
 
 
 @dataclass
@@ -28,7 +106,7 @@ class CaseRecord:
     client: str
     client_key: str
     header: dict[str, str]
-    status: str  # open | completed | cancelled
+    status: CaseStatus
     step_index: int  # how many steps have been handed off
     opened_by: JSON
     opened_at: datetime
@@ -42,13 +120,14 @@ class ItemRecord:
 
     case_id: str
     item_id: str
-    status: str  # locked | open | done | na | skipped
+    status: ItemStatus
     value: JSON | None = None
     reason: str | None = None
     version: int = 1
     updated_by: JSON | None = None
     updated_at: datetime | None = None
     assignee: JSON | None = None
+    holder_version: int = 1  # bumped when the item changes hands (a claim carries it)
 
 
 @dataclass
@@ -66,42 +145,35 @@ class EventRecord:
     id: int | None = None
 
 
-@dataclass
-class Notice:
-    """Something to tell people, written to the outbox with the change that causes it."""
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """A case and its items, read in one transaction."""
 
-    case_id: str | None
-    kind: str
-    target: str
-    payload: JSON
-    created_at: datetime
-    ref_key: str | None = None  # a message that must be posted once and then edited
-    coalesce_key: str | None = None  # a newer pending notice with this key supersedes
-    id: int | None = None
+    case: CaseRecord
+    items: dict[str, ItemRecord]
 
 
 @dataclass
-class Delivery:
-    """One notice on its way through one sender."""
+class Dump:
+    """Everything a store holds that is worth moving to another one (``python -m bot migrate-to``)."""
 
-    notice: Notice
-    sender: str
-    attempts: int
-    next_attempt_at: datetime
-    status: str = "pending"  # pending | sending | sent | superseded | failed
-    last_error: str | None = None
+    cases: list[CaseRecord] = field(default_factory=list)
+    items: list[ItemRecord] = field(default_factory=list)
+    events: list[EventRecord] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    senders: list[tuple[str, datetime]] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)  # those not finished (pending, failed)
+    message_refs: list[MessageRef] = field(default_factory=list)
+    doubts: list[tuple[str, str, str, int | None, datetime]] = field(default_factory=list)
+    requests: list[tuple[str, JSON, datetime]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """How many of each (what the target must hold after the copy)."""
+        return {name: len(getattr(self, name)) for name in DUMP_PARTS}
 
 
-@dataclass
-class MessageRef:
-    """Which platform message shows which card, so it is edited in place later."""
-
-    sender: str
-    case_id: str
-    ref_key: str
-    channel: str
-    message_id: str
-    extra: JSON = field(default_factory=dict)
+DUMP_PARTS = ("cases", "items", "events", "notices", "senders", "deliveries", "message_refs", "doubts",
+              "requests")
 
 
 class WriteTx(ABC):
@@ -117,7 +189,7 @@ class WriteTx(ABC):
 
     @abstractmethod
     async def insert_case(self, case: CaseRecord) -> None:
-        """Add a new case; its id must be new."""
+        """Add a new case; DuplicateOpenCase if the client has one open, ConstraintError for a taken id."""
 
     @abstractmethod
     async def update_case(self, case: CaseRecord) -> None:
@@ -137,7 +209,7 @@ class WriteTx(ABC):
 
     @abstractmethod
     async def add_notice(self, notice: Notice) -> int:
-        """Write a notice to the outbox; supersedes pending ones with its coalesce_key."""
+        """Write a notice and a delivery per registered sender; supersedes waiting ones of its key."""
 
     @abstractmethod
     async def request_result(self, request_id: str) -> JSON | None:
@@ -145,10 +217,10 @@ class WriteTx(ABC):
 
     @abstractmethod
     async def record_request(self, request_id: str, result: JSON, at: datetime) -> None:
-        """Remember that a request id was processed, with its result."""
+        """Remember that a request id was processed, with its result; DuplicateRequest if it was."""
 
 
-class Store(ABC):
+class Store(OutboxStore):
     """The whole persistence port."""
 
     @abstractmethod
@@ -160,13 +232,18 @@ class Store(ABC):
         """Finish pending work and disconnect."""
 
     @abstractmethod
-    def write(self) -> AbstractAsyncContextManager[WriteTx]:
-        """One write transaction at a time; commits on success, rolls back on error."""
+    def write(self, case_id: str | None = None, *,
+              client_key: str | None = None) -> AbstractAsyncContextManager[WriteTx]:
+        """A write transaction, locking this case (or client) where the backend can; commits on success."""
 
     # ---- reads
     @abstractmethod
     async def get_case(self, case_id: str) -> CaseRecord | None:
         """A case by id."""
+
+    @abstractmethod
+    async def load_case(self, case_id: str) -> CaseSnapshot | None:
+        """A case and its items from one snapshot (what a view renders)."""
 
     @abstractmethod
     async def list_cases(self, status: str | None = None) -> list[CaseRecord]:
@@ -184,54 +261,24 @@ class Store(ABC):
     async def get_events(self, case_id: str) -> list[EventRecord]:
         """A case's audit trail, oldest first."""
 
-    # ---- outbox
+    # ---- the change feed
     @abstractmethod
-    async def register_sender(self, sender: str, at: datetime) -> None:
-        """Start delivering to a sender: it receives notices written from now on."""
+    async def listen(self, callback: Callable[[Change], None]) -> Callable[[], None]:
+        """Call ``callback`` for every notice committed from now on (by any process the backend can
+        hear: all of them on PostgreSQL, this one on SQLite); returns the function that stops it."""
+
+    # ---- moving to another store
+    @abstractmethod
+    async def dump(self) -> Dump:
+        """Everything worth moving: cases, items, events, notices, unfinished deliveries, refs, requests."""
 
     @abstractmethod
-    async def due_deliveries(self, sender: str, now: datetime, limit: int = 50) -> list[Delivery]:
-        """The next deliveries for a sender: at most one per target, oldest first, due now."""
+    async def restore(self, dump: Dump) -> None:
+        """Load a dump into an empty store (StoreError if it holds any case or notice)."""
 
     @abstractmethod
-    async def next_due_at(self, sender: str) -> datetime | None:
-        """When the sender's earliest waiting delivery falls due, if any."""
-
-    @abstractmethod
-    async def mark_sending(self, delivery: Delivery, at: datetime) -> None:
-        """Note that a delivery attempt started (so a crash leaves it in doubt, not lost)."""
-
-    @abstractmethod
-    async def mark_sent(self, delivery: Delivery, at: datetime, ref: MessageRef | None) -> None:
-        """A delivery went out; store the message it made, if any, in the same transaction."""
-
-    @abstractmethod
-    async def mark_retry(self, delivery: Delivery, at: datetime, error: str) -> None:
-        """A delivery failed for now; try again at ``at``."""
-
-    @abstractmethod
-    async def mark_failed(self, delivery: Delivery, error: str) -> None:
-        """A delivery failed for good."""
-
-    @abstractmethod
-    async def deliveries(self, sender: str | None = None) -> list[Delivery]:
-        """Every delivery (for the command line and tests), oldest first."""
-
-    @abstractmethod
-    async def notices(self, target: str, after_id: int = 0) -> list[Notice]:
-        """Every notice written for a target (a channel's history), oldest first."""
-
-    @abstractmethod
-    async def get_message_ref(self, sender: str, case_id: str, ref_key: str) -> MessageRef | None:
-        """The message that shows a card, if it was posted."""
-
-    @abstractmethod
-    async def put_message_ref(self, ref: MessageRef) -> None:
-        """Remember the message that shows a card."""
-
-    @abstractmethod
-    async def message_refs(self, case_id: str) -> list[MessageRef]:
-        """Every message of a case."""
+    async def counts(self) -> dict[str, int]:
+        """How many rows of each Dump part the store holds (unfinished deliveries only)."""
 
     async def __aenter__(self) -> Store:
         await self.open()
@@ -239,4 +286,3 @@ class Store(ABC):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-

@@ -37,10 +37,10 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """Every migration shipped in storage/migrations, in version order."""
+def load_migrations(folder: str = "migrations") -> list[Migration]:
+    """Every migration shipped in a folder of the storage package (SQLite's by default), in version order."""
     found: dict[int, Migration] = {}
-    for entry in resources.files("storage").joinpath("migrations").iterdir():
+    for entry in resources.files("storage").joinpath(folder).iterdir():
         match = _NAME.match(entry.name)
         if match is None:
             continue

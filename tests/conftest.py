@@ -12,6 +12,8 @@ from dialogs.actor import Actor
 from dialogs.checklist import DEFAULT_CHECKLIST, Checklist, load_checklist
 from dialogs.engine import Engine
 from storage.sqlite import SQLiteStore
+from tests.postgres import postgres_cluster, postgres_url  # noqa: F401 - fixtures
+from tests.stores import backend, database  # noqa: F401 - fixtures
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 

@@ -1,22 +1,26 @@
 """The outbox's Slack side: every message the bot posts, edits or uploads goes out from here.
 
-Faults become the dispatcher's durable retries: 429 -> RetryLater(Retry-After),
-5xx and dropped connections -> RetryLater. A post whose outcome is unknown (a
-5xx or a dropped connection may hide a message that did go out) is looked up
-before it is posted again: every post carries ``metadata.event_payload.notice_id``
-and ``reconcile`` finds it with conversations.history / conversations.replies.
-Edits are safe to repeat; an upload carries no metadata, so a document in
-doubt is uploaded again.
+Faults are put in the dispatcher's terms (adapters.ports.Sender): a 429 and a
+clear Slack error that says nothing was done are ``RetryLater(delivered=False)``;
+anything else that is not a clear Slack answer (a 5xx, a proxy's HTML page, a
+non-JSON body, a dropped connection, a timeout) is ``RetryLater(delivered=None)``:
+the outcome is unknown, the dispatcher keeps the post in doubt, and ``reconcile``
+looks it up before it is ever posted again. Every post carries its case, its
+reference key (a card's, the summary's) and its notice id in the message
+metadata, so the look-up finds a card or summary whichever notice posted it.
+Edits are safe to repeat. An upload carries no metadata, so a document whose
+upload is in doubt is uploaded again.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-import aiohttp
-from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ports import DocumentService, PermanentFailure, RenderedDocument, RetryLater
@@ -37,8 +41,10 @@ from storage.base import MessageRef, Notice, Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-_NETWORK = (aiohttp.ClientError, OSError, TimeoutError, SlackRequestError)
+_NOT_DONE = {"ratelimited", "service_unavailable", "request_timeout"}  # Slack did nothing
+_MAYBE_DONE = {"internal_error", "fatal_error"}  # "some aspect of the operation may have succeeded"
+_LOOKUP_PAGES = 10
+_SKEW = timedelta(minutes=1)  # clocks differ: look a little further back
 
 
 class SlackSender:
@@ -49,45 +55,64 @@ class SlackSender:
     def __init__(self, client: AsyncWebClient, settings: SlackSettings, store: Store,
                  documents: DocumentService | None) -> None:
         self.client, self.settings, self.store, self.documents = client, settings, store, documents
-        self._in_doubt: set[int | None] = set()
 
     async def send(self, notice: Notice, ref: MessageRef | None) -> MessageRef | None:
         """Post, edit or upload one notice."""
-        if notice.id in self._in_doubt and ref is None:
-            found = await self._guard(self.reconcile(notice), notice)
-            if found:
-                self._in_doubt.discard(notice.id)
-                return found if isinstance(found, MessageRef) else None
-        made = await self._guard(self._send(notice, ref), notice)
-        self._in_doubt.discard(notice.id)
-        return made
+        return await self._send(notice, ref)
 
     async def reconcile(self, notice: Notice) -> MessageRef | bool:
-        """Did this notice's message already go out? Looked up by its metadata."""
-        if notice.kind == "document" or notice.kind not in _POSTS:
-            return False
-        if notice.ref_key and notice.case_id and await self.store.get_message_ref(
-                self.name, notice.case_id, notice.ref_key):
-            return False  # it is an edit: doing it again is harmless
+        """Did a post of this notice (or, for a card or the summary, of its message) go out?
+
+        Looked up by the metadata every post carries. Raises RetryLater when Slack cannot
+        be asked: "not found" is only ever an answer.
+        """
+        try:
+            return await self._reconcile(notice)
+        except RetryLater:
+            raise
+        except Exception as exc:  # a look-up that failed in any way is no answer
+            raise RetryLater(f"Slack look-up failed: {exc!r}") from exc
+
+    async def _reconcile(self, notice: Notice) -> MessageRef | bool:
+        if notice.kind not in _POSTS:
+            return False  # an upload carries no metadata: it cannot be found, so it goes again
+        message = bool(notice.ref_key and notice.case_id)
+        if message:
+            assert notice.case_id is not None and notice.ref_key is not None
+            known = await self.store.get_message_ref(self.name, notice.case_id, notice.ref_key)
+            if known is not None:
+                return known
         channel, thread_ts = await self._where(notice)
-        oldest = f"{notice.created_at.timestamp() - 60:.6f}"
+        oldest = await self._since(notice) - _SKEW
         cursor = None
-        for _ in range(5):
-            args: dict[str, Any] = {"channel": channel, "include_all_metadata": True, "oldest": oldest,
-                                    "limit": 200, "cursor": cursor}
-            resp = await (self.client.conversations_replies(ts=thread_ts, **args) if thread_ts
-                          else self.client.conversations_history(**args))
-            for message in resp.get("messages") or []:
-                meta = message.get("metadata") or {}
-                if meta.get("event_type") == METADATA_EVENT and \
-                        (meta.get("event_payload") or {}).get("notice_id") == notice.id:
-                    if notice.ref_key and notice.case_id:
-                        return MessageRef(self.name, notice.case_id, notice.ref_key, channel, message["ts"])
+        for _ in range(_LOOKUP_PAGES):
+            args: dict[str, Any] = {"channel": channel, "include_all_metadata": True, "limit": 200,
+                                    "oldest": f"{oldest.timestamp():.6f}", "cursor": cursor}
+            resp = await self._call(functools.partial(self._page, thread_ts, args), notice)
+            for found in resp.get("messages") or []:
+                if _shows(found.get("metadata") or {}, notice):
+                    if message:
+                        assert notice.case_id is not None and notice.ref_key is not None
+                        return MessageRef(self.name, notice.case_id, notice.ref_key, channel, found["ts"])
                     return True
             cursor = (resp.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
-                break
-        return False
+                return False
+        raise RetryLater(f"notice {notice.id}: not found in {_LOOKUP_PAGES} pages of {channel}; "
+                         "cannot say it was not posted")
+
+    async def _page(self, thread_ts: str | None, args: dict[str, Any]) -> Any:
+        if thread_ts:
+            return await self.client.conversations_replies(ts=thread_ts, **args)
+        return await self.client.conversations_history(**args)
+
+    async def _since(self, notice: Notice) -> datetime:
+        """How far back a post of this notice may be: a card's or summary's since its case opened."""
+        if notice.ref_key and notice.case_id:
+            case = await self.store.get_case(notice.case_id)
+            if case is not None:
+                return min(case.opened_at, notice.created_at)
+        return notice.created_at
 
     async def _send(self, notice: Notice, ref: MessageRef | None) -> MessageRef | None:
         p, public = notice.payload, self.settings.public_url
@@ -110,17 +135,19 @@ class SlackSender:
             return None
         channel, thread_ts = await self._where(notice)
         if ref is not None:
-            await self.client.chat_update(channel=ref.channel, ts=ref.message_id, text=message.text,
-                                          blocks=message.blocks)
+            await self._call(lambda: self.client.chat_update(
+                channel=ref.channel, ts=ref.message_id, text=message.text, blocks=message.blocks), notice)
             return None
         return await self._post(notice, channel, message, thread_ts)
 
     async def _post(self, notice: Notice, channel: str, message: Message,
                     thread_ts: str | None) -> MessageRef | None:
-        resp = await self.client.chat_postMessage(
+        payload = {"notice_id": notice.id, "case_id": notice.case_id, "ref_key": notice.ref_key}
+        resp = await self._call(lambda: self.client.chat_postMessage(
             channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread_ts,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"notice_id": notice.id}},
-            unfurl_links=False, unfurl_media=False)
+            metadata={"event_type": METADATA_EVENT,
+                      "event_payload": {k: v for k, v in payload.items() if v is not None}},
+            unfurl_links=False, unfurl_media=False), notice)
         if notice.ref_key and notice.case_id:
             return MessageRef(self.name, notice.case_id, notice.ref_key, str(resp["channel"]),
                               str(resp["ts"]))
@@ -135,9 +162,9 @@ class SlackSender:
             await self._post(notice, channel, Message(
                 f"{md(str(p.get('title', 'A document')))} is ready {link}."), thread_ts)
             return
-        await self.client.files_upload_v2(
+        await self._call(lambda: self.client.files_upload_v2(
             channel=channel, thread_ts=thread_ts, file=doc.content, filename=doc.filename,
-            title=doc.title, initial_comment=md(f"{p.get('title') or doc.title} ({doc.format})"))
+            title=doc.title, initial_comment=md(f"{p.get('title') or doc.title} ({doc.format})")), notice)
 
     async def _render(self, payload: dict[str, Any]) -> RenderedDocument | None:
         if self.documents is None:
@@ -174,21 +201,41 @@ class SlackSender:
             return f"<!subteam^{self.settings.managers_group}>"
         return " ".join(f"<@{u}>" for u in sorted(self.settings.managers))
 
-    async def _guard(self, call: Awaitable[T], notice: Notice) -> T:
-        """Slack's faults in the dispatcher's terms."""
+    async def _call(self, call: Callable[[], Awaitable[T]], notice: Notice) -> T:
+        """One Web API call, its faults in the dispatcher's terms."""
         try:
-            return await call
+            return await call()
         except SlackApiError as exc:
-            status, error = exc.response.status_code, exc.response.get("error")
-            if status == 429 or error == "ratelimited":
-                raise RetryLater("Slack rate limit", _retry_after(exc.response.headers)) from exc
-            if status >= 500 or error in _TRANSIENT:
-                self._in_doubt.add(notice.id)
-                raise RetryLater(f"Slack answered {status} {error or ''}".strip()) from exc
-            raise PermanentFailure(f"Slack refused notice {notice.id}: {error or status}") from exc
-        except _NETWORK as exc:
-            self._in_doubt.add(notice.id)
-            raise RetryLater(f"Slack unreachable: {exc!r}") from exc
+            raise _classified(exc, notice) from exc
+        except Exception as exc:  # a dropped connection, a timeout, a body the client choked on
+            raise RetryLater(f"Slack call failed, outcome unknown: {exc!r}") from exc
+
+
+def _classified(exc: SlackApiError, notice: Notice) -> Exception:
+    """A Slack error answer: a clear "not done" is delivered=False; anything unclear is unknown."""
+    resp = exc.response
+    status = getattr(resp, "status_code", None) or getattr(resp, "status", None) or 0
+    data = getattr(resp, "data", None)
+    error = data.get("error") if isinstance(data, dict) else None
+    if status == 429 or error == "ratelimited":
+        return RetryLater("Slack rate limit", _retry_after(getattr(resp, "headers", None)), delivered=False)
+    if not isinstance(error, str):  # a proxy's page, an empty or non-JSON body: not Slack's own answer
+        return RetryLater(f"Slack answered {status} without a Slack error; outcome unknown")
+    if error in _NOT_DONE:
+        return RetryLater(f"Slack answered {status} {error}", delivered=False)
+    if error in _MAYBE_DONE or status >= 500:
+        return RetryLater(f"Slack answered {status} {error}; outcome unknown")
+    return PermanentFailure(f"Slack refused notice {notice.id}: {error}")
+
+
+def _shows(meta: dict[str, Any], notice: Notice) -> bool:
+    """Whether a message's metadata says it shows this notice (or, for a card, its message)."""
+    if meta.get("event_type") != METADATA_EVENT:
+        return False
+    payload = meta.get("event_payload") or {}
+    if notice.ref_key and notice.case_id and payload.get("ref_key") is not None:
+        return bool(payload.get("case_id") == notice.case_id and payload.get("ref_key") == notice.ref_key)
+    return bool(payload.get("notice_id") == notice.id)
 
 
 _POSTS = ("summary", "card", "thread", "handoff", "managers")

@@ -1,20 +1,23 @@
-"""Live updates for the web workspace: the web sender and server-sent events.
+"""Live updates for the web workspace: the store's change feed, told to browsers over server-sent events.
 
-The web workspace is a Sender like Slack or Teams: the outbox dispatcher hands
-it each notice in order. It keeps nothing itself (channels are read from the
-outbox history and cards are rendered from the case's current state); it
-tells every open browser which channel changed, over server-sent events.
+The workspace is not an outbox sender: it keeps nothing (channels are read
+from the outbox history, cards rendered from the case's current state), so
+it only needs to hear that a notice was committed. It listens to the store's
+change feed, which on PostgreSQL carries every process's notices (LISTEN/
+NOTIFY), so a browser on process B sees a click made through process A; on
+SQLite it hears this process's own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from aiohttp import web
 
-from storage.base import MessageRef, Notice
+from storage.base import Change, Store
 
 
 class Broadcaster:
@@ -59,23 +62,18 @@ class Broadcaster:
         return response
 
 
-class WebSender:
-    """Delivers notices to the web workspace by telling browsers what changed."""
+def live_feed(store: Store, broadcaster: Broadcaster) -> Callable[[web.Application], AsyncIterator[None]]:
+    """An aiohttp cleanup context: tell every browser about each committed notice while the server runs."""
 
-    name = "web"
+    async def listen(app: web.Application) -> AsyncIterator[None]:
+        def publish(change: Change) -> None:
+            broadcaster.publish({"target": change.target, "kind": change.kind,
+                                 "case_id": change.case_id, "id": change.notice_id})
 
-    def __init__(self, broadcaster: Broadcaster) -> None:
-        self.broadcaster = broadcaster
+        stop = await store.listen(publish)
+        try:
+            yield
+        finally:
+            stop()
 
-    async def send(self, notice: Notice, ref: MessageRef | None) -> MessageRef | None:
-        """Announce the notice; a first post of a card gets a message reference."""
-        self.broadcaster.publish({"target": notice.target, "kind": notice.kind,
-                                  "case_id": notice.case_id, "id": notice.id})
-        if notice.ref_key and notice.case_id and ref is None:
-            return MessageRef(self.name, notice.case_id, notice.ref_key, notice.target,
-                              f"notice-{notice.id}")
-        return None
-
-    async def reconcile(self, notice: Notice) -> MessageRef | bool:
-        """Announcing twice does no harm, so a notice in doubt is simply sent again."""
-        return False
+    return listen

@@ -18,7 +18,7 @@ from adapters.web.live import Broadcaster
 from dialogs.commands import HELP, parse_command
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound, OffboardError
 from dialogs.present import CaseView
-from storage.base import CaseRecord, Notice
+from storage.base import CaseRecord, DeliveryStatus, Notice
 
 HERE = Path(__file__).parent
 TOKEN_COOKIE = "offboard_token"
@@ -247,7 +247,8 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     rows = [(await engine.view(c.id)).summary(engine.today()) for c in await ws.svc.store.list_cases()]
     return page(request, "dashboard.html.j2", channel="dashboard",
                 open_cases=[r for r in rows if r.status == "open"],
-                closed_cases=[r for r in rows if r.status != "open"])
+                closed_cases=[r for r in rows if r.status != "open"],
+                dead_letters=await ws.svc.store.deliveries(status=DeliveryStatus.FAILED))
 
 
 async def dashboard_case(request: web.Request) -> web.StreamResponse:

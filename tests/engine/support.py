@@ -113,5 +113,4 @@ class OutboxWatch:
         return self
 
     async def notices(self) -> list[Delivery]:
-        await self.store.due_deliveries(self.name, FAR_FUTURE)  # creates the delivery rows
         return await self.store.deliveries(self.name)

@@ -10,7 +10,7 @@ import pytest
 from dialogs.checklist import BUILTIN_DIR, Checklist, load_checklist
 from dialogs.engine import Engine
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from storage.base import EventRecord
+from storage.base import EventRecord, StoreError
 from storage.sqlite import SQLiteStore
 from tests.conftest import ALICE, HEADER, MARY, TOM, Clock
 from tests.engine.support import (
@@ -289,7 +289,7 @@ async def test_a_failure_mid_command_rolls_back_the_state_and_its_events(
     with sqlite3.connect(db_path) as db:
         db.execute("CREATE TRIGGER fail_outbox BEFORE INSERT ON outbox "
                    "BEGIN SELECT RAISE(ABORT, 'outbox is down'); END")
-    with pytest.raises(sqlite3.DatabaseError, match="outbox is down"):
+    with pytest.raises(StoreError, match="outbox is down"):
         await walk.no("newsletter", ALICE)
     assert await snapshot(store, walk.case_id) == before
 

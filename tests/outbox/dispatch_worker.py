@@ -1,6 +1,6 @@
 """A dispatcher process for the restart test: ``python -m tests.outbox.dispatch_worker DB_PATH URL``.
 
-Opens the SQLite store on DB_PATH and runs a Dispatcher until killed, with one
+Opens the store on DB_PATH (a path or a URL) and runs a Dispatcher until killed, with one
 sender ("http") that POSTs every notice (id, target, payload) to URL/notices and,
 after a crash, asks URL/has/<id> whether the notice already arrived, the way a real
 platform lookup (Slack message metadata) would answer it.
@@ -16,7 +16,7 @@ import aiohttp
 
 from bot.outbox import Dispatcher, PermanentFailure
 from storage.base import MessageRef, Notice
-from storage.sqlite import SQLiteStore
+from storage.registry import store_for
 
 SENDER = "http"
 
@@ -48,11 +48,12 @@ async def main(db_path: str, url: str) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
-    store = SQLiteStore(db_path)
+    store = store_for(db_path)
     await store.open()
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            dispatcher = Dispatcher(store, backoff_base=0.05, backoff_cap=0.5, poll_interval=0.05)
+            # A short lease: a killed worker's deliveries are taken over within seconds.
+            dispatcher = Dispatcher(store, backoff_base=0.05, backoff_cap=0.5, poll_interval=0.05, lease=2.0)
             await dispatcher.register(HttpSender(session, url))
             print("ready", flush=True)
             await dispatcher.run(stop)

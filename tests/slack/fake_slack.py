@@ -76,6 +76,7 @@ class FakeSlack:
         self._socket: web.WebSocketResponse | None = None
         self._socket_ready = asyncio.Event()
         self._ids = itertools.count(1)
+        self.released = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -92,6 +93,7 @@ class FakeSlack:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        self.released.set()
         if self._socket is not None:
             await self._socket.close()
         if self._runner is not None:
@@ -105,7 +107,9 @@ class FakeSlack:
     # ------------------------------------------------------------ steering
     def fail(self, method: str, *faults: tuple[str, Any]) -> None:
         """Queue faults for a method: ("status", (429, {"Retry-After": "1"})), ("status", 500),
-        ("drop", None) before the call takes effect, ("drop_after", None) after it did."""
+        ("drop", None) before the call takes effect; after it did: ("drop_after", None),
+        ("status_after", 502) (a proxy's HTML page), ("hold_after", None) (no answer until
+        ``released`` is set, then the connection drops)."""
         self.faults.setdefault(method, deque()).extend(faults)
 
     # ------------------------------------------------------------ inspection
@@ -158,6 +162,14 @@ class FakeSlack:
             call.error = body.get("error")
         if fault and fault[0] == "drop_after":
             call.fault = "drop_after"
+            return await _drop(request)
+        if fault and fault[0] == "status_after":  # it took effect; a proxy answers with its own page
+            call.status, call.fault = int(fault[1]), f"status_after {fault[1]}"
+            return web.Response(status=int(fault[1]), content_type="text/html",
+                                text="<html><body><h1>502 Bad Gateway</h1></body></html>")
+        if fault and fault[0] == "hold_after":  # it took effect; the answer never comes
+            call.fault = "hold_after"
+            await self.released.wait()
             return await _drop(request)
         return web.json_response(body)
 
@@ -375,6 +387,6 @@ async def _args(request: web.Request) -> dict[str, Any]:
 
 async def _drop(request: web.Request) -> web.StreamResponse:
     """Hang up without an answer, like a connection lost on the way back."""
-    assert request.transport is not None
-    request.transport.abort()
+    if request.transport is not None:  # None: the client hung up already (a held call)
+        request.transport.abort()
     raise asyncio.CancelledError

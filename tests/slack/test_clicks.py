@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from storage.sqlite import SQLiteWriteTx
+from storage.sqlstore import SqlWriteTx as SQLiteWriteTx
 from tests.slack.harness import ADMIN, ALICE, OSCAR, TOM, SlackBot
 
 

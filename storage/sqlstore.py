@@ -1,0 +1,383 @@
+"""The Store port in SQL, shared by the SQLite and PostgreSQL stores.
+
+A backend supplies connections (``_reader`` for reads, ``_transaction`` for a
+write transaction with its locks), the statement that claims deliveries, and
+its column list for items; everything else (the queries, the outbox's rules,
+the change feed's bookkeeping) is here, once.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
+from typing import ClassVar
+
+from storage import outbox_sql as outbox
+from storage import transfer
+from storage.base import (
+    JSON,
+    CaseRecord,
+    CaseSnapshot,
+    Change,
+    ConstraintError,
+    Delivery,
+    DeliveryStatus,
+    Dump,
+    DuplicateOpenCase,
+    DuplicateRequest,
+    EventRecord,
+    ItemRecord,
+    MessageRef,
+    Notice,
+    Store,
+    WriteTx,
+)
+from storage.db import Db, Row
+from storage.errors import OPEN_CASE_PER_CLIENT, REQUEST_ONCE
+from storage.rows import (
+    CASE_COLUMNS,
+    case_from_row,
+    case_params,
+    dt_from_db,
+    dt_to_db,
+    event_from_row,
+    event_params,
+    from_json,
+    item_from_row,
+    item_params,
+    to_json,
+)
+
+log = logging.getLogger(__name__)
+Listener = Callable[[Change], None]
+
+_CASE_NAMES = [c.strip() for c in CASE_COLUMNS.split(",")]
+_CASE_VALUES = ", ".join(f":{name}" for name in _CASE_NAMES)
+_CASE_ALIASED = ", ".join(f"c.{name} AS c_{name}" for name in _CASE_NAMES)
+
+
+class SqlWriteTx(WriteTx):
+    """The operations of one write transaction, on its connection."""
+
+    def __init__(self, db: Db, item_columns: str) -> None:
+        self.db = db
+        self.changes: list[Change] = []
+        columns = [c.strip() for c in item_columns.split(",")]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("case_id", "item_id"))
+        self._put_item = (f"INSERT INTO item_states ({item_columns}) VALUES "
+                          f"({', '.join(':' + c for c in columns)}) "
+                          f"ON CONFLICT (case_id, item_id) DO UPDATE SET {updates}")
+
+    async def get_case(self, case_id: str) -> CaseRecord | None:
+        """A case by id."""
+        return await select_case(self.db, case_id)
+
+    async def find_open_case(self, client_key: str) -> CaseRecord | None:
+        """The open case of a client, if any."""
+        row = await self.db.fetch_one(f"SELECT {CASE_COLUMNS} FROM cases WHERE client_key = :key "
+                                      "AND status = 'open'", {"key": client_key})
+        return None if row is None else case_from_row(row)
+
+    async def insert_case(self, case: CaseRecord) -> None:
+        """Add a new case; DuplicateOpenCase for a second open case, ConstraintError for a taken id."""
+        try:
+            await self.db.execute(f"INSERT INTO cases ({CASE_COLUMNS}) VALUES ({_CASE_VALUES})",
+                                  case_params(case))
+        except ConstraintError as exc:
+            if exc.constraint == OPEN_CASE_PER_CLIENT:
+                raise DuplicateOpenCase(case.client_key) from exc
+            raise
+
+    async def update_case(self, case: CaseRecord) -> None:
+        """Store every field of an existing case (status, step, version, closed_at, ...)."""
+        try:
+            changed = await self.db.execute(
+                "UPDATE cases SET checklist_id = :checklist_id, client = :client, client_key = :client_key, "
+                "header = :header, status = :status, step_index = :step_index, opened_by = :opened_by, "
+                "opened_at = :opened_at, closed_at = :closed_at, version = :version WHERE id = :id",
+                case_params(case))
+        except ConstraintError as exc:
+            if exc.constraint == OPEN_CASE_PER_CLIENT:
+                raise DuplicateOpenCase(case.client_key) from exc
+            raise
+        if changed != 1:
+            raise LookupError(f"no case {case.id!r}")
+
+    async def get_items(self, case_id: str) -> dict[str, ItemRecord]:
+        """Every item of a case by item id."""
+        return await select_items(self.db, case_id)
+
+    async def put_item(self, item: ItemRecord) -> None:
+        """Insert or replace one item's state."""
+        await self.db.execute(self._put_item, item_params(item))
+
+    async def append_event(self, event: EventRecord) -> int:
+        """Append to the audit trail; returns the event id (also set on ``event.id``)."""
+        row = await self.db.fetch_one(
+            "INSERT INTO events (case_id, item_id, kind, actor, at, old, new, note) VALUES "
+            "(:case_id, :item_id, :kind, :actor, :at, :old, :new, :note) RETURNING id", event_params(event))
+        assert row is not None
+        event.id = int(row["id"])
+        return event.id
+
+    async def add_notice(self, notice: Notice) -> int:
+        """Write a notice and its deliveries; supersedes waiting ones of its coalesce_key."""
+        notice_id = await outbox.insert_notice(self.db, notice)
+        self.changes.append(Change(notice_id, notice.case_id, str(notice.kind), notice.target))
+        return notice_id
+
+    async def request_result(self, request_id: str) -> JSON | None:
+        """What a request id already did, if it was processed before."""
+        row = await self.db.fetch_one("SELECT result FROM processed_requests WHERE request_id = :id",
+                                      {"id": request_id})
+        if row is None:
+            return None
+        result: JSON = from_json(row["result"]) or {}
+        return result
+
+    async def record_request(self, request_id: str, result: JSON, at: datetime) -> None:
+        """Remember a processed request id; recording one twice raises DuplicateRequest."""
+        # A plain INSERT on purpose: the engine checks request_result first in the same
+        # transaction, so a duplicate here means a race or a bug and must surface.
+        try:
+            await self.db.execute("INSERT INTO processed_requests (request_id, result, at) "
+                                  "VALUES (:id, :result, :at)",
+                                  {"id": request_id, "result": to_json(result) or "{}", "at": dt_to_db(at)})
+        except ConstraintError as exc:
+            if exc.constraint == REQUEST_ONCE:
+                raise DuplicateRequest(request_id) from exc
+            raise
+
+
+async def select_case(db: Db, case_id: str) -> CaseRecord | None:
+    """A case by id."""
+    row = await db.fetch_one(f"SELECT {CASE_COLUMNS} FROM cases WHERE id = :id", {"id": case_id})
+    return None if row is None else case_from_row(row)
+
+
+async def select_items(db: Db, case_id: str) -> dict[str, ItemRecord]:
+    """Every item of a case by item id."""
+    rows = await db.fetch_all("SELECT * FROM item_states WHERE case_id = :id ORDER BY item_id",
+                              {"id": case_id})
+    return {row["item_id"]: item_from_row(row) for row in rows}
+
+
+class SqlStore(Store):
+    """Everything of the port that is plain SQL; the backend gives connections and locks."""
+
+    ITEM_COLUMNS: ClassVar[str]
+    LOCK_ROW: ClassVar[str] = ""  # appended to a SELECT that must keep its row for the transaction
+    CLAIM_SQL: ClassVar[str]  # UPDATE ... RETURNING id, leasing outbox_sql.CLAIMABLE
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    # ---- what a backend provides
+    @abstractmethod
+    def _reader(self) -> AbstractAsyncContextManager[Db]:
+        """A connection for reads (each statement sees the last committed state)."""
+
+    @abstractmethod
+    def _transaction(self, case_id: str | None = None,
+                     client_key: str | None = None) -> AbstractAsyncContextManager[Db]:
+        """BEGIN ... COMMIT (ROLLBACK on error), holding the locks asked for."""
+
+    def _committed(self, changes: list[Change]) -> None:
+        """Notices were committed by this process (the SQLite store tells its listeners here)."""
+
+    # ---- writes
+    def write(self, case_id: str | None = None, *,
+              client_key: str | None = None) -> AbstractAsyncContextManager[WriteTx]:
+        """A write transaction scoped to a case or a client; commits on success, rolls back on error."""
+        return self._write(case_id, client_key)
+
+    @asynccontextmanager
+    async def _write(self, case_id: str | None, client_key: str | None) -> AsyncIterator[WriteTx]:
+        async with self._transaction(case_id, client_key) as db:
+            tx = SqlWriteTx(db, self.ITEM_COLUMNS)
+            yield tx
+        if tx.changes:
+            self._committed(tx.changes)
+
+    # ---- reads
+    async def get_case(self, case_id: str) -> CaseRecord | None:
+        """A case by id."""
+        async with self._reader() as db:
+            return await select_case(db, case_id)
+
+    async def load_case(self, case_id: str) -> CaseSnapshot | None:
+        """A case and its items from one statement, so from one snapshot."""
+        async with self._reader() as db:
+            rows = await db.fetch_all(
+                f"SELECT {_CASE_ALIASED}, i.item_id AS i_item_id, i.* "
+                "FROM cases c LEFT JOIN item_states i ON i.case_id = c.id "
+                "WHERE c.id = :id ORDER BY i.item_id", {"id": case_id})
+        if not rows:
+            return None
+        case = case_from_row(_case_part(rows[0]))
+        items = {row["i_item_id"]: item_from_row(row) for row in rows if row["i_item_id"] is not None}
+        return CaseSnapshot(case, items)
+
+    async def list_cases(self, status: str | None = None) -> list[CaseRecord]:
+        """Cases, newest first (opened_at descending, then id); only this status if given."""
+        where = " WHERE status = :status" if status is not None else ""
+        async with self._reader() as db:
+            rows = await db.fetch_all(f"SELECT {CASE_COLUMNS} FROM cases{where} ORDER BY opened_at DESC, id",
+                                      {"status": status})
+        return [case_from_row(row) for row in rows]
+
+    async def find_cases(self, client_key: str) -> list[CaseRecord]:
+        """Every case of a client, newest first."""
+        async with self._reader() as db:
+            rows = await db.fetch_all(f"SELECT {CASE_COLUMNS} FROM cases WHERE client_key = :key "
+                                      "ORDER BY opened_at DESC, id", {"key": client_key})
+        return [case_from_row(row) for row in rows]
+
+    async def get_items(self, case_id: str) -> dict[str, ItemRecord]:
+        """Every item of a case by item id."""
+        async with self._reader() as db:
+            return await select_items(db, case_id)
+
+    async def get_events(self, case_id: str) -> list[EventRecord]:
+        """A case's audit trail, oldest first."""
+        async with self._reader() as db:
+            rows = await db.fetch_all("SELECT * FROM events WHERE case_id = :id ORDER BY id", {"id": case_id})
+        return [event_from_row(row) for row in rows]
+
+    # ---- the change feed
+    async def listen(self, callback: Listener) -> Callable[[], None]:
+        """Call ``callback`` for every notice committed from now on; returns the function that stops it."""
+        self._listeners.append(callback)
+
+        def stop() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return stop
+
+    def _tell(self, change: Change) -> None:
+        for callback in list(self._listeners):
+            try:
+                callback(change)
+            except Exception:  # one broken listener must not stop the others
+                log.exception("change listener failed")
+
+    # ---- outbox
+    async def register_sender(self, sender: str, at: datetime) -> None:
+        """Deliver through this sender too, from the next notice on."""
+        async with self._transaction() as db:
+            await outbox.register_sender(db, sender, at)
+
+    async def claim(self, sender: str, owner: str, now: datetime, lease_until: datetime,
+                    limit: int = 50) -> list[Delivery]:
+        """Lease the due, unleased head of each of the sender's queues (one attempt more each)."""
+        async with self._transaction() as db:
+            rows = await db.fetch_all(self.CLAIM_SQL, {"sender": sender, "owner": owner, "now": dt_to_db(now),
+                                                       "until": dt_to_db(lease_until), "limit": limit})
+            return await outbox.select_deliveries(db, [int(r["id"]) for r in rows])
+
+    async def due_deliveries(self, sender: str, now: datetime, limit: int = 50) -> list[Delivery]:
+        """The head of each queue that is due by ``now``, leased or not (nothing is claimed)."""
+        async with self._reader() as db:
+            return await outbox.due_heads(db, sender, now, limit)
+
+    async def next_due_at(self, sender: str) -> datetime | None:
+        """The earliest time a head falls due or its lease runs out."""
+        async with self._reader() as db:
+            value = await outbox.next_due_at(db, sender)
+        return None if value is None else dt_from_db(value)
+
+    @asynccontextmanager
+    async def _holding(self, delivery: Delivery) -> AsyncIterator[Db]:
+        """A transaction that first checks this process still holds the delivery's lease."""
+        async with self._transaction() as db:
+            await outbox.check_lease(db, delivery, self.LOCK_ROW)
+            yield db
+
+    async def mark_in_doubt(self, delivery: Delivery, at: datetime) -> None:
+        """Commit that a post is about to be made whose outcome may be unknown."""
+        async with self._holding(delivery) as db:
+            await outbox.mark_in_doubt(db, delivery, at)
+
+    async def clear_doubt(self, delivery: Delivery) -> None:
+        """The post did not go out."""
+        async with self._holding(delivery) as db:
+            await outbox.clear_doubt(db, delivery)
+
+    async def mark_sent(self, delivery: Delivery, at: datetime, ref: MessageRef | None) -> None:
+        """Sent, with the message it made, and the lease released."""
+        async with self._holding(delivery) as db:
+            await outbox.mark_sent(db, delivery, at, ref)
+
+    async def mark_retry(self, delivery: Delivery, at: datetime, error: str) -> None:
+        """Due again at ``at`` (or superseded by a newer waiting notice of its key)."""
+        async with self._holding(delivery) as db:
+            await outbox.mark_retry(db, delivery, at, error)
+
+    async def mark_failed(self, delivery: Delivery, error: str) -> None:
+        """Dead-lettered."""
+        async with self._holding(delivery) as db:
+            await outbox.mark_failed(db, delivery, error)
+
+    async def requeue(self, delivery_id: int, now: datetime) -> Delivery | None:
+        """A dead letter back in its queue (or superseded by a newer one of its key)."""
+        async with self._transaction() as db:
+            return await outbox.requeue(db, delivery_id, now)
+
+    async def deliveries(self, sender: str | None = None,
+                         status: DeliveryStatus | None = None) -> list[Delivery]:
+        """Deliveries with their notices, by notice id then sender."""
+        async with self._reader() as db:
+            return await outbox.list_deliveries(db, sender, status)
+
+    async def notices(self, target: str, after_id: int = 0) -> list[Notice]:
+        """Every notice kept for a target, oldest first."""
+        async with self._reader() as db:
+            return await outbox.notices_of(db, target, after_id)
+
+    async def get_message_ref(self, sender: str, case_id: str, ref_key: str) -> MessageRef | None:
+        """The message that shows a card, if it was posted."""
+        async with self._reader() as db:
+            return await outbox.get_message_ref(db, sender, case_id, ref_key)
+
+    async def put_message_ref(self, ref: MessageRef) -> None:
+        """Remember the message that shows a card (insert or replace)."""
+        async with self._transaction() as db:
+            await outbox.upsert_message_ref(db, ref)
+
+    async def message_refs(self, case_id: str) -> list[MessageRef]:
+        """Every message of a case."""
+        async with self._reader() as db:
+            return await outbox.message_refs(db, case_id)
+
+    async def prune(self, before: datetime) -> dict[str, int]:
+        """Forget what the retention no longer keeps."""
+        async with self._transaction() as db:
+            return await outbox.prune(db, before)
+
+    # ---- moving to another store
+    async def dump(self) -> Dump:
+        """Everything worth moving, read in one transaction."""
+        async with self._transaction() as db:
+            return await transfer.dump(db)
+
+    async def restore(self, dump: Dump) -> None:
+        """Load a dump into this store, which must hold no case and no notice."""
+        async with self._transaction() as db:
+            await transfer.restore(db, dump, self.ITEM_COLUMNS)
+            await self._restored(db)
+
+    async def _restored(self, db: Db) -> None:
+        """Rows came in with their ids: a backend with sequences moves them past those ids."""
+
+    async def counts(self) -> dict[str, int]:
+        """How many rows of each Dump part the store holds."""
+        async with self._reader() as db:
+            return await transfer.counts(db)
+
+
+def _case_part(row: Row) -> Row:
+    return {name: row["c_" + name] for name in _CASE_NAMES}
