@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ class Call:
     status: int = 200
     fault: str | None = None
     auth: str | None = None
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

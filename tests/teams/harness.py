@@ -68,7 +68,7 @@ def fake_teams(token: str | None = None) -> FakeTeams:
         channels={TEAM: "General", CASES: "cases", ADMIN: "admin", TECH: "tech"})
 
 
-def config_file(tmp_path: Path, fake: FakeTeams, extra: str = "") -> Path:
+def config_file(tmp_path: Path, fake: FakeTeams, extra: str = "", top: str = "") -> Path:
     """The [teams] table the tests run with."""
     path = tmp_path / "offboard.toml"
     path.write_text(f"""
@@ -78,6 +78,7 @@ manager_groups = ["{MANAGERS_GROUP}"]
 managers_people = [{{ id = "{MARY.aad}", name = "{MARY.name}" }}]
 public_url = "https://offboard.example.com"
 graph_url = "{fake.graph_url}"
+{top}
 
 [teams.departments.admin]
 channel = "{ADMIN}"
@@ -157,14 +158,18 @@ class TeamsBot:
 
     async def invoke(self, message: Posted, who: Person, verb: str, data: dict[str, Any]) -> dict[str, Any]:
         """An Action.Execute on a message's card, as Teams sends it; the invoke response's body."""
+        return await self.send_invoke(self.invoke_activity(message, who, verb, data))
+
+    def invoke_activity(self, message: Posted, who: Person, verb: str,
+                        data: dict[str, Any]) -> dict[str, Any]:
+        """The invoke activity Teams posts when someone clicks an Action.Execute button."""
         conversation = ({"id": message.channel, "conversationType": "personal"}
                         if message.channel.startswith("a:")
                         else {"id": f"{message.channel};messageid={message.root or message.id}",
                               "conversationType": "channel", "isGroup": True})
         value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
-        activity = self.activity("invoke", who, conversation, name="adaptiveCard/action",
-                                 replyToId=message.id, value=value)
-        return await self.send_invoke(activity)
+        return self.activity("invoke", who, conversation, name="adaptiveCard/action",
+                             replyToId=message.id, value=value)
 
     async def send_invoke(self, activity: dict[str, Any]) -> dict[str, Any]:
         resp = await self.post(activity)
@@ -233,11 +238,11 @@ def filled(form: dict[str, Any], values: dict[str, str]) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path, fake: FakeTeams, *, extra_config: str = "",
+async def running_bot(tmp_path: Path, fake: FakeTeams, *, extra_config: str = "", top_config: str = "",
                       env: dict[str, str] | None = None, install: bool = True) -> AsyncIterator[TeamsBot]:
     """The whole server (bot.app.build_app on a tmp SQLite db) on 127.0.0.1, talking to the fake."""
     environ = {"OFFBOARD_DATABASE": str(tmp_path / "offboard.db"),
-               "OFFBOARD_CONFIG": str(config_file(tmp_path, fake, extra_config)),
+               "OFFBOARD_CONFIG": str(config_file(tmp_path, fake, extra_config, top_config)),
                "OFFBOARD_TEAMS_LOCAL": "1", **(env or {})}
     environ = {k: v for k, v in environ.items() if v}
     async with services(Config.load(environ)) as svc:
