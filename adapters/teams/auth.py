@@ -84,8 +84,10 @@ class Auth:
             self.config = AgentAuthConfiguration(anonymous_allowed=True, connection_name="SERVICE_CONNECTION")
             inner: AccessTokenProviderBase = provider or AnonymousTokenProvider()
         else:
+            # validate_issuer: the SDK checks the token's issuer only when asked (the Bot Framework's,
+            # or the bot's tenant's Entra issuers); offboard asks.
             self.config = AgentAuthConfiguration(client_id=creds.app_id, tenant_id=creds.tenant_id,
-                                                 client_secret=str(creds.password),
+                                                 client_secret=str(creds.password), validate_issuer=True,
                                                  connection_name="SERVICE_CONNECTION")
             inner = provider or MsalAuth(self.config)
         self.tokens = Tokens(inner)

@@ -46,10 +46,11 @@ def guids(values: Any, where: str) -> list[str]:
 
 
 def https_url(value: Any, where: str, *, local: bool) -> str | None:
-    """An https URL (http is allowed in the local mode); trailing '/' removed."""
+    """An https URL (http in the local mode, or to the loopback); trailing '/' removed."""
     if value in (None, ""):
         return None
-    scheme = r"https?" if local else r"https"
+    loopback = isinstance(value, str) and re.match(r"^http://(127\.0\.0\.1|localhost|\[::1\])[:/]", value)
+    scheme = r"https?" if local or loopback else r"https"
     if not isinstance(value, str) or not re.match(rf"^{scheme}://[^\s/?#]+(/[^\s?#]*)?$", value.strip()):
         need = "an http(s)" if local else "an https"
         raise ConfigError(f"{where} = {value!r} is not {need} URL")

@@ -77,6 +77,7 @@ class FakeTeams:
         self.groups = groups or {}
         self.channels = channels or {}
         self.token = token  # when set, every call must carry "Bearer <token>"
+        self.jwks: list[dict[str, Any]] = []  # the signing keys /keys publishes (the Bot Framework's)
         self.calls: list[Call] = []
         self.messages: list[Posted] = []
         self.rejections: list[str] = []
@@ -101,6 +102,7 @@ class FakeTeams:
                   self._route("graph", self._replies))
         r.add_get("/graph/v1.0/groups/{group}/transitiveMembers/microsoft.graph.user",
                   self._route("graph", self._group))
+        r.add_get("/keys", self._keys)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -181,6 +183,10 @@ class FakeTeams:
             return web.json_response(answer, status=status)
 
         return handle
+
+    async def _keys(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("keys", request.method, request.path))
+        return web.json_response({"keys": self.jwks})
 
     def _create(self, request: web.Request, body: Any) -> tuple[int, Any]:
         channel = str(((body or {}).get("channelData") or {}).get("channel", {}).get("id", ""))
