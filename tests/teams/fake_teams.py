@@ -125,9 +125,9 @@ class FakeTeams:
 
     # ------------------------------------------------------------ steering
     def fail(self, route: str, *faults: tuple[str, Any]) -> None:
-        """Queue faults for a route: ("status", (429, {"Retry-After": "1"})), ("status", 502),
-        ("drop", None) before the call takes effect, ("drop_after", None) after it did,
-        ("hang", None) it took effect and is never answered."""
+        """Queue faults for a route ("post"), or a route to one channel ("post:19:...@thread.tacv2"):
+        ("status", (429, {"Retry-After": "1"})), ("status", 502), ("drop", None) before the call takes
+        effect, ("drop_after", None) after it did, ("hang", None) it took effect and is never answered."""
         self.faults.setdefault(route, deque()).extend(faults)
 
     # ------------------------------------------------------------ inspection
@@ -160,7 +160,7 @@ class FakeTeams:
             if self.token is not None and call.auth != f"Bearer {self.token}":
                 call.status = 401
                 return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
-            fault = self.faults.get(name) and self.faults[name].popleft()
+            fault = self._fault(f"{name}:{_where(request, body)}") or self._fault(name)
             if fault and fault[0] == "status":
                 status, headers = fault[1] if isinstance(fault[1], tuple) else (fault[1], {})
                 call.status, call.fault = status, f"status {status}"
@@ -187,6 +187,10 @@ class FakeTeams:
     async def _keys(self, request: web.Request) -> web.Response:
         self.calls.append(Call("keys", request.method, request.path))
         return web.json_response({"keys": self.jwks})
+
+    def _fault(self, key: str) -> tuple[str, Any] | None:
+        queue = self.faults.get(key)
+        return queue.popleft() if queue else None
 
     def _create(self, request: web.Request, body: Any) -> tuple[int, Any]:
         channel = str(((body or {}).get("channelData") or {}).get("channel", {}).get("id", ""))
@@ -250,6 +254,13 @@ class FakeTeams:
         assert request.transport is not None
         request.transport.abort()
         raise asyncio.CancelledError
+
+
+def _where(request: web.Request, body: Any) -> str:
+    """The channel a call is about."""
+    if "conv" in request.match_info:
+        return request.match_info["conv"].split(";", 1)[0]
+    return str(((body or {}).get("channelData") or {}).get("channel", {}).get("id", ""))
 
 
 class Invalid(Exception):
