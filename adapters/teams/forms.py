@@ -13,10 +13,11 @@ from adapters.teams.cards import Element, card, clip, execute, heading, para, ru
 from adapters.teams.ids import ItemRef, Verb, field_id
 from dialogs.checklist import Checklist
 from dialogs.present import DECISIONS
+from dialogs.values import TEXT_MAX
 from dialogs.views import ActionView, CaseSummary, InputField, ItemView
 
-MAX_TICKET_ROWS = 15  # rows a form shows; a list longer than this is edited on the dashboard
-EMPTY_ROWS = 3
+MAX_TICKET_ROWS = 15  # rows a form shows; a longer list is edited on the dashboard, never cut short here
+MIN_ROWS, EMPTY_ROWS = 10, 3  # a first form shows ten rows; an edit, the recorded ones and three more
 TITLES = {"na": "Not applicable", "done": "Done", "yes": "Yes", "answer": "Answer"}
 
 
@@ -38,7 +39,7 @@ def field_input(f: InputField, value: str | None) -> Element:
         element = {"type": "Input.ChoiceSet", "style": "compact", **base,
                    "choices": [{"title": clip(c, 100), "value": c} for c in options]}
     else:
-        element = {"type": "Input.Text", **base, "maxLength": 2000 if f.kind == "text" else 40}
+        element = {"type": "Input.Text", **base, "maxLength": TEXT_MAX if f.kind == "text" else 40}
         if f.kind in ("money", "hours"):
             element["placeholder"] = "1,500.00" if f.kind == "money" else "10"
     if given:
@@ -80,7 +81,7 @@ def item_form(client: str, step_id: str, item: ItemView, action: ActionView, ref
 def ticket_rows(item: ItemView, entered: Mapping[str, str]) -> list[Element]:
     """Number, title and decision per ticket: the recorded ones, then a few empty rows."""
     decisions = [{"title": label, "value": key} for key, label in DECISIONS.items()]
-    count = max(len(item.tickets) + EMPTY_ROWS, 5)
+    count = max(len(item.tickets) + EMPTY_ROWS, MIN_ROWS)
     out: list[Element] = [subtle("One row per open ticket: number, title and decision. "
                                  "Leave every row empty if there are none.")]
     for n in range(min(count, MAX_TICKET_ROWS)):
@@ -138,7 +139,7 @@ def cancel_form(summary: CaseSummary, entered: Mapping[str, str] | None = None,
     holder = f" It is with {summary.holder};" if summary.holder else ""
     reason: Element = {"type": "Input.Text", "id": field_id("reason"), "label": "Why is it cancelled?",
                        "isMultiline": True, "isRequired": True, "errorMessage": "A reason is required",
-                       "maxLength": 2000}
+                       "maxLength": TEXT_MAX}
     if (entered or {}).get("reason"):
         reason["value"] = (entered or {})["reason"]
     body: list[Element] = [
