@@ -16,6 +16,8 @@ from bot.app import services
 from bot.config import Config, ConfigError
 from bot.export import add_parser as add_export_parser
 from bot.export import export
+from bot.teams_package import add_parser as add_teams_package_parser
+from bot.teams_package import teams_package
 from dialogs.checklist import load_checklist
 from dialogs.errors import OffboardError
 from dialogs.present import CaseView
@@ -37,6 +39,7 @@ def parser() -> argparse.ArgumentParser:
     check = cl_sub.add_parser("check", help="validate a checklist file and summarize it")
     check.add_argument("file")
     add_export_parser(sub)
+    add_teams_package_parser(sub)
     return p
 
 
@@ -58,6 +61,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             return asyncio.run(list_cases(config, out))
         if args.command == "export":
             return asyncio.run(export(config, args, out, err))
+        if args.command == "teams-package":
+            return teams_package(config, args, out)
         return asyncio.run(show_case(config, args.client, out, err))
     except (OffboardError, ConfigError) as exc:
         print(f"error: {exc}", file=err)
