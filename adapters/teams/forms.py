@@ -48,12 +48,14 @@ def field_input(f: InputField, value: str | None) -> Element:
 
 
 def with_errors(inputs: Sequence[tuple[str, list[Element]]], errors: Mapping[str, str]) -> list[Element]:
-    """Inputs by field, each followed by its error when it has one."""
+    """Inputs by field, each followed by its error when it has one; an error of no field last."""
     out: list[Element] = []
     for name, elements in inputs:
         out += elements
         if errors.get(name):
             out.append(error_line(errors[name]))
+    if errors.get(""):
+        out.append(error_line(errors[""]))
     return out
 
 
@@ -69,8 +71,6 @@ def item_form(client: str, step_id: str, item: ItemView, action: ActionView, ref
         else:
             fields.append((f.name, [field_input(f, entered.get(f.name))]))
     body += with_errors(fields, errors or {})
-    if errors and "" in errors:
-        body.append(error_line(errors[""]))
     save = execute("Save", Verb.SAVE, {**ref.to_data(), "s": step_id}, style="positive")
     back = execute("Back to the card", Verb.BACK, {"c": ref.case_id, "s": step_id, "i": ref.item_id},
                    inputs=False)

@@ -92,9 +92,9 @@ class OffboardAgent(ActivityHandler):
         actor = await self.actor(activity)
         if verb == "cancel":
             return self.invokes.cancel_card(summary, view.checklist, actor)
+        request_id = f"teams:{activity['id']}" if activity.get("id") else None
         try:
-            outcome = await self.ctx.engine.export_documents(case_id, actor,
-                                                             request_id=f"teams:{activity.get('id')}")
+            outcome = await self.ctx.engine.export_documents(case_id, actor, request_id=request_id)
         except NotAllowed as exc:
             return text_card(exc.message)
         if outcome.changed:

@@ -60,10 +60,10 @@ class TeamsSender:
             key = f"{notice.ref_key}#{n}" if notice.ref_key and n > 1 else notice.ref_key
             known = ref if n == 1 else await self._part_ref(notice, key)
             made = await self._guard(self._one(notice, place, n, part, known, key), notice)
+            if made is not None:  # known at once: a retry after a later part failed edits, never reposts
+                await self.store.put_message_ref(made)
             if n == 1:
                 first = made
-            elif made is not None:
-                await self.store.put_message_ref(made)
         await self._retire_parts(notice, place, len(parts))
         self._in_doubt.discard(notice.id)
         return first if ref is None else None
