@@ -127,7 +127,8 @@ class FakeTeams:
     def fail(self, route: str, *faults: tuple[str, Any]) -> None:
         """Queue faults for a route ("post"), or a route to one channel ("post:19:...@thread.tacv2"):
         ("status", (429, {"Retry-After": "1"})), ("status", 502), ("drop", None) before the call takes
-        effect, ("drop_after", None) after it did, ("hang", None) it took effect and is never answered."""
+        effect, ("drop_after", None) after it did, ("hang", None) it took effect and is never answered,
+        ("ok", None) this call goes through (to fail a later one)."""
         self.faults.setdefault(route, deque()).extend(faults)
 
     # ------------------------------------------------------------ inspection
@@ -161,6 +162,8 @@ class FakeTeams:
                 call.status = 401
                 return web.json_response({"error": {"code": "Unauthorized"}}, status=401)
             fault = self._fault(f"{name}:{_where(request, body)}") or self._fault(name)
+            if fault and fault[0] == "ok":  # a placeholder: this call goes through, the next faults wait
+                fault = None
             if fault and fault[0] == "status":
                 status, headers = fault[1] if isinstance(fault[1], tuple) else (fault[1], {})
                 call.status, call.fault = status, f"status {status}"

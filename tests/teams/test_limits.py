@@ -62,3 +62,15 @@ async def test_a_long_step_is_split_into_parts_each_under_28_kb(tmp_path: Path, 
         assert "13 ticket(s), 0 closed" in fake.showing("tickets").text
         assert fake.rejections == [], fake.rejections
         assert len(fake.channel(CASES)) == 1
+
+
+async def test_a_part_that_fails_does_not_bring_its_first_part_back_twice(tmp_path: Path,
+                                                                          fake: FakeTeams) -> None:
+    checklist = big_checklist(tmp_path / "big.toml", tasks=40)
+    async with running_bot(tmp_path, fake, env={"OFFBOARD_CHECKLISTS": str(checklist)}) as bot:
+        fake.fail(f"post:{ADMIN}", ("ok", None), ("status", (429, {"Retry-After": "0"})))  # part 2 waits
+        await bot.open_case("AcmeCo", stop_date=stop_date())
+        parts = fake.channel(ADMIN)
+        numbers = [re.findall(r"\(part (\d) of (\d)\)", p.text)[0] for p in parts]
+        assert numbers == [("1", "3"), ("2", "3"), ("3", "3")], "each part once"
+        assert not [d for d in await bot.svc.store.deliveries("teams") if d.status == "failed"]
