@@ -28,6 +28,7 @@ from adapters.teams.references import Reference, References
 from dialogs.actor import Actor, check_case_permission
 from dialogs.errors import NotAllowed
 from dialogs.replies import export_text, no_case
+from dialogs.views import CaseSummary
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class OffboardAgent(ActivityHandler):
             self.ctx.wake()
         return text_card(export_text(summary.client))
 
-    async def _summary(self, case_id: str) -> Any:
+    async def _summary(self, case_id: str) -> CaseSummary:
         return (await self.ctx.engine.view(case_id)).summary(self.ctx.engine.today())
 
     async def _thread_url(self, case_id: str) -> str | None:

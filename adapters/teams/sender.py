@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import aiohttp
+from pydantic import ValidationError
 
 from adapters.ports import PermanentFailure, RetryLater
 from adapters.teams.cards import Element, attachment
@@ -161,6 +162,8 @@ class TeamsSender:
         except _NETWORK as exc:
             self._in_doubt.add(notice.id)
             raise RetryLater(f"Teams unreachable: {exc!r}", delivered=None) from exc
+        except ValidationError as exc:  # not an activity the SDK can send: retrying will not help
+            raise PermanentFailure(f"notice {notice.id} is not a valid Teams message: {exc}") from exc
         except ValueError as exc:  # MSAL could not get a token: nothing was sent
             raise RetryLater(f"Teams: no token for the bot ({exc})", 60.0, delivered=False) from exc
 
