@@ -13,6 +13,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from adapters import slack as slack_adapter
+from adapters import teams as teams_adapter
 from adapters import web as web_workspace
 from adapters.ports import AdapterContext
 from bot.config import Config, ConfigError
@@ -96,6 +97,10 @@ def build_app(svc: Services) -> web.Application:
     slack_config = slack_adapter.slack_settings(ctx.settings)
     if slack_config is not None:
         slack_adapter.mount(app, ctx, slack_config)
+    # None unless Teams credentials (or OFFBOARD_TEAMS_LOCAL=1) and a [teams] table are set.
+    teams_config = teams_adapter.teams_settings(ctx.settings)
+    if teams_config is not None:
+        teams_adapter.mount(app, ctx, teams_config)
 
     async def run_dispatcher(app: web.Application) -> AsyncIterator[None]:
         await svc.dispatcher.start()

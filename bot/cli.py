@@ -20,6 +20,8 @@ from bot.migrate import add_parser as add_migrate_parser
 from bot.migrate import migrate_to
 from bot.outbox_cli import add_parser as add_outbox_parser
 from bot.outbox_cli import outbox
+from bot.teams_package import add_parser as add_teams_package_parser
+from bot.teams_package import teams_package
 from dialogs.checklist import load_checklist
 from dialogs.errors import OffboardError
 from dialogs.present import CaseView
@@ -44,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     add_outbox_parser(sub)
     add_migrate_parser(sub)
+    add_teams_package_parser(sub)
     return p
 
 
@@ -69,6 +72,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             return asyncio.run(outbox(config, args, out, err))
         if args.command == "migrate-to":
             return asyncio.run(migrate_to(config, args.target, out, err))
+        if args.command == "teams-package":
+            return teams_package(config, args, out)
         return asyncio.run(show_case(config, args.client, out, err))
     except (OffboardError, ConfigError) as exc:
         print(f"error: {exc}", file=err)

@@ -285,7 +285,7 @@ async def document(request: web.Request) -> web.StreamResponse:
 async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Off the loopback, every page but /healthz and Slack/Teams endpoints needs the access token."""
     ws = request.app[WORKSPACE]
-    open_paths = ("/healthz", "/slack/", "/api/messages")
+    open_paths = ("/healthz", "/slack/", "/api/messages", "/teams/documents/")  # each checks its own
     if ws.token is None or request.path.startswith(open_paths):
         return await handler(request)
     given = request.query.get("token") or request.cookies.get(TOKEN_COOKIE, "")

@@ -1,0 +1,119 @@
+"""The words every surface says the same way: help, case lines, status of steps and items.
+
+Plain text only (no mrkdwn, no markdown, no HTML): each adapter escapes or
+places these words for its own surface. A surface that types commands
+differently (``/offboard list`` in Slack, ``list`` to the bot in Teams) passes
+its own prefixes to ``help_text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialogs.views import CaseSummary, HandoffView, ItemView, StepCard
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One command as help lists it."""
+
+    verb: str  # open | list | status | cancel | export | help
+    args: str
+    what: str
+
+
+USAGES = (
+    Usage("open", "CLIENT", "open a case: asks for the stop date and the client contact"),
+    Usage("list", "", "open cases with their progress"),
+    Usage("status", "CLIENT", "where a client's case stands"),
+    Usage("cancel", "CLIENT", "cancel a client's open case (asks to confirm, with a reason)"),
+    Usage("export", "CLIENT", "the case's documents (memo, summary report, completed checklist)"),
+    Usage("help", "", "this list"),
+)
+
+
+def help_lines(verb_prefix: str, open_prefix: str) -> list[tuple[str, str]]:
+    """(what to type, what it does) per command; ``open_prefix`` precedes CLIENT to open a case."""
+    out = []
+    for u in USAGES:
+        typed = f"{open_prefix}{u.args}" if u.verb == "open" else f"{verb_prefix}{u.verb} {u.args}"
+        out.append((typed.strip(), u.what))
+    return out
+
+
+def help_text(verb_prefix: str = "/offboard ", open_prefix: str = "/offboard ") -> str:
+    """The command list as aligned lines (Slack's defaults reproduce dialogs.commands.HELP)."""
+    lines = help_lines(verb_prefix, open_prefix)
+    width = max(len(typed) for typed, _ in lines) + 3
+    return "\n".join(f"{typed:<{width}}{what}" for typed, what in lines)
+
+
+STEP_STATUS = {"waiting": "waiting for the step before", "active": "in progress", "complete": "complete"}
+
+
+def step_status(card: StepCard) -> str:
+    """Where a step stands, in words (the case's status when it is no longer open)."""
+    if card.case_status != "open":
+        return f"case {card.case_status}"
+    return STEP_STATUS.get(card.status, card.status)
+
+
+def item_reason(item: ItemView) -> str | None:
+    """Why an item cannot be worked now (locked, or does not apply), or None."""
+    if item.status == "locked" and item.reason:
+        return f"Locked: {item.reason}"
+    if item.status == "skipped" and item.reason:
+        return f"Does not apply: {item.reason}"
+    return None
+
+
+def answered_line(item: ItemView) -> str | None:
+    """An answered item's value, who gave it and when, or None while it has none."""
+    if item.status not in ("done", "na") or not item.value_text:
+        return None
+    when = (item.answered_at or "").replace("T", " ")[:16]
+    who = f" — {item.answered_by}" + (f", {when}" if when else "") if item.answered_by else ""
+    return f"{item.value_text}{who}"
+
+
+def changed_since(item: ItemView) -> str:
+    """A form opened from an older card: the item moved on meanwhile."""
+    done = f" ({item.value_text}, by {item.answered_by})" if item.answered_by else ""
+    return (f"Nothing to do: “{item.text}” changed since the card was shown; it is {item.status}{done}. "
+            "The card shows it as it is now.")
+
+
+def case_line(s: CaseSummary) -> str:
+    """One case on one line: client, stop date, who holds it, progress per step."""
+    stop = f"stops {s.stop_date}" if s.stop_date else "no stop date"
+    overdue = " (overdue)" if s.overdue else ""
+    holder = f", with {s.holder}" if s.holder else ""
+    steps = " · ".join(f"{p.number}. {p.department_label} {p.done}/{p.total}" for p in s.steps)
+    return f"{s.client} — {stop}{overdue}{holder} — {steps}"
+
+
+def progress(s: CaseSummary) -> tuple[int, int]:
+    """Items done and items that apply, over every step."""
+    return sum(p.done for p in s.steps), sum(p.total for p in s.steps)
+
+
+def handoff_head(h: HandoffView) -> str:
+    """What the next department reads first when a step is handed to it."""
+    return (f"{h.from_department} finished {h.from_step} for {h.client}. "
+            f"Over to {h.to_department_label}: {h.to_step} (the step card follows).")
+
+
+def export_text(client: str, verb: str = "posted") -> str:
+    """The documents are on their way into the case thread."""
+    return (f"The documents of {client} produced so far (the “What's Next” memo, the summary report, "
+            f"the checklist as it stands) are being {verb} into the case thread.")
+
+
+def no_case(name: str) -> str:
+    """A command named a client with no case."""
+    return f"No case for {name!r}."
+
+
+def no_open_cases(open_command: str) -> str:
+    """The case list is empty."""
+    return f"No open cases. Type {open_command} CLIENT to open one."
