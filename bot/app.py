@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from bot.access_log import AccessLogger
 from bot.config import Config, ConfigError
 from bot.documents import Documents
 from bot.outbox import Dispatcher
@@ -82,7 +83,7 @@ def build_app(svc: Services) -> web.Application:
     from adapters.slack import slack_settings
     from adapters.web import mount as mount_web
 
-    mount_web(app, svc, svc.config.web_token)
+    mount_web(app, svc)
     slack = slack_settings(svc.config)  # None unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set
     if slack is not None:
         mount_slack(app, svc, slack)
@@ -113,7 +114,8 @@ async def serve(config: Config) -> None:
             with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. Windows: KeyboardInterrupt
                 loop.add_signal_handler(sig, svc.stop.set)
                 installed.append(sig)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE,
+                               access_log_class=AccessLogger)  # never logs a ?token=
         try:
             await runner.setup()
             site = web.TCPSite(runner, config.host, config.port)
