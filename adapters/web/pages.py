@@ -10,7 +10,7 @@ from adapters.web.board import case_row, story
 from adapters.web.guard import client_address
 from adapters.web.render import fragment, page
 from adapters.web.workspace import WORKSPACE, Workspace
-from bot.documents.pdf import PdfUnavailable, weasyprint_module
+from bot.documents.pdf import pdf_available
 from bot.documents.timeline import read_timeline
 from dialogs.errors import NotFound, OffboardError
 from dialogs.present import CaseView
@@ -166,12 +166,8 @@ async def document(request: web.Request) -> web.StreamResponse:
 
 
 def document_formats() -> tuple[str, ...]:
-    """md and html always; pdf when WeasyPrint is installed."""
-    try:
-        weasyprint_module()
-    except PdfUnavailable:
-        return ("md", "html")
-    return ("md", "html", "pdf")
+    """md and html always; pdf when WeasyPrint and its libraries are installed."""
+    return ("md", "html", "pdf") if pdf_available() else ("md", "html")
 
 
 async def no_content(request: web.Request) -> web.Response:

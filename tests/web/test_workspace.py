@@ -50,7 +50,7 @@ class Person:
     async def status(self, item_id: str) -> str:
         return str(await self.item(item_id).get_attribute("data-status"))
 
-    async def _round_trip(self, click: Any) -> None:
+    async def round_trip(self, click: Any) -> None:
         done = await self.page.evaluate("window.offboardActs")
         await click()
         await self.page.wait_for_function(f"window.offboardActs > {done}")
@@ -61,7 +61,7 @@ class Person:
         form = self.item(item_id).locator(f'form.act:has(button[data-action="{action}"])').first
         dialog_id = await form.get_attribute("data-dialog")
         if not dialog_id:
-            await self._round_trip(button.click)
+            await self.round_trip(button.click)
             return
         await button.click()
         dialog = self.page.locator(f"#{dialog_id}")
@@ -74,7 +74,7 @@ class Person:
                 await field.select_option(value)
             else:
                 await field.fill(value)
-        await self._round_trip(dialog.locator("button.primary").click)
+        await self.round_trip(dialog.locator("button.primary").click)
 
     async def flash(self) -> str:
         return str(await self.page.locator("#flash").inner_text())
@@ -129,6 +129,11 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     assert await tech.page.locator(".handoff").count() == 0
     await admin.click("remove_from_newsletter", "done")
 
+    # Admin's finished card folds to one line; the live work (none left here) would come first.
+    folded = admin.page.locator('details.finished[data-step="admin_one"] summary')
+    await folded.wait_for()
+    assert "· handed to Tech" in await folded.inner_text() and "✔ " in await folded.inner_text()
+
     # The hand-off appears live in #tech, without a reload.
     handoff = tech.page.locator(".handoff")
     await handoff.wait_for(timeout=10_000)
@@ -155,6 +160,10 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     await tech.click("remove_rmm_agents", "done", hours="2")
     await tech.click("update_monitoring_docs", "done")
     await tech.click("update_grid", "done")
+    await admin.go("/dashboard")  # the managers see what waits for them
+    waiting = admin.page.locator(f'tr[data-case="{case_id}"] .needs-manager')
+    said = "needs a manager: Service manager: email the summary report to AcmeCo"
+    assert said in await waiting.inner_text()
     await tech.act_as("manager")  # the service manager emails the summary report
     await tech.click("email_summary_report", "done")
 

@@ -29,7 +29,11 @@ function flash(text, kind, link) {
   box.hidden = !text;
 }
 
+// The last result stays beside its item, also after live refreshes redraw the card.
+let lastNote = null;
+
 function noteAt(caseId, itemId, text, kind) {
+  lastNote = { caseId, itemId, text, kind };
   const scope = document.querySelector(`.card[data-case="${CSS.escape(caseId || "")}"]`) || document;
   const item = scope.querySelector(`li[data-item="${CSS.escape(itemId || "")}"]`);
   if (!item) return;
@@ -50,11 +54,13 @@ function showErrors(form, result) {
   clearErrors(form);
   const errors = result.errors && Object.keys(result.errors).length ? result.errors : { [result.field || ""]: result.error };
   let first = null;
+  // A field of the checklist chosen now (other checklists' fieldsets are disabled), else the form's own.
+  const live = (selector) => [...form.querySelectorAll(selector)].find((e) => !e.closest("fieldset[disabled]"));
   for (const [field, message] of Object.entries(errors)) {
-    const slot = form.querySelector(`[data-error-for="${CSS.escape(field)}"]`) || form.querySelector('[data-error-for=""]');
+    const slot = live(`[data-error-for="${CSS.escape(field)}"]`) || form.querySelector('[data-error-for=""]');
     if (!slot) continue;
     slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
-    const input = form.querySelector(`[name="${CSS.escape(field)}"]`);
+    const input = live(`[name="${CSS.escape(field)}"]`);
     if (input) {
       input.setAttribute("aria-invalid", "true");
       first = first || input;
@@ -121,6 +127,7 @@ async function refresh(force) {
       const d = feed().querySelector(`details[data-case="${CSS.escape(c)}"][data-step="${CSS.escape(s)}"]`);
       if (d) d.open = true;
     });
+    if (lastNote) noteAt(lastNote.caseId, lastNote.itemId, lastNote.text, lastNote.kind);
   }
   window.offboardRev += 1;
 }
