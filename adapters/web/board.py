@@ -8,6 +8,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 
 from bot.documents.timeline import duration_text, read_timeline, state_text, step_times
+from dialogs.actor import SYSTEM
 from dialogs.present import CaseView, describe_value
 from dialogs.views import CaseSummary
 from storage.base import EventRecord
@@ -81,12 +82,15 @@ def _days_left(summary: CaseSummary, today: date) -> tuple[str, bool]:
 def story(view: CaseView, events: Sequence[EventRecord], tz: tzinfo) -> list[Line]:
     """The audit trail as people tell it; derived changes fold under the change that caused them."""
     lines: list[Line] = []
+    cause: Line | None = None  # the last thing a person did (the bot's own lines cause nothing)
     for event in events:
         line = Line(event.at.astimezone(tz), str(event.actor.get("name", "someone")), _words(view, event))
-        if event.kind in DERIVED and lines:
-            lines[-1].derived.append(line)
-        else:
-            lines.append(line)
+        if event.kind in DERIVED and (cause or lines):
+            (cause or lines[-1]).derived.append(line)
+            continue
+        lines.append(line)
+        if event.actor.get("platform") != SYSTEM.platform:
+            cause = line
     return lines
 
 

@@ -51,6 +51,7 @@ async def test_the_timeline_folds_what_followed_from_each_change(doc_engine: Eng
     assert all(line.who != "offboard" or "is ready" in line.text for line in lines[1:])
     said = [f"{line.who} {line.text}" for line in lines]
     assert "Alice Admin opened the case" in said
+    assert len(lines[0].derived) > 5, "what opening the case unlocked folds under it, not under the memo"
     assert any(s.startswith("Alice Admin answered “Collect prepayment") and "$1,500.00 for 10.00 hours" in s
                for s in said)
     assert any("changed “" in s and "No → Yes" in s for s in said), "an edit reads old → new"

@@ -37,7 +37,7 @@ function noteAt(caseId, itemId, text, kind) {
   const scope = document.querySelector(`.card[data-case="${CSS.escape(caseId || "")}"]`) || document;
   const item = scope.querySelector(`li[data-item="${CSS.escape(itemId || "")}"]`);
   if (!item) return;
-  item.querySelectorAll(".result").forEach((p) => p.remove());
+  document.querySelectorAll(".result").forEach((p) => p.remove());  // one result at a time
   const note = document.createElement("p");
   note.className = `result ${kind}`;
   note.setAttribute("role", "status");
