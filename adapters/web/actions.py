@@ -103,7 +103,7 @@ async def _before_opening(ws: Workspace, actor: Actor, client: str) -> web.Respo
     """What does not depend on the form is refused now, before anyone fills it in."""
     engine = ws.svc.engine
     try:
-        check_case_permission(actor, engine.default_checklist, "open a case")
+        _may_open_some(actor, ws)
         name = clean_client_name(client)
     except (NotAllowed, InvalidInput) as exc:
         return refuse(exc.message)
@@ -116,6 +116,18 @@ async def _before_opening(ws: Workspace, actor: Actor, client: str) -> web.Respo
               for h in engine.default_checklist.header if h.default is None]
     return web.json_response({"ok": True, "open": {"client": name, "header": header,
                                                     "checklists": list(ws.svc.checklists)}})
+
+
+def _may_open_some(actor: Actor, ws: Workspace) -> None:
+    """NotAllowed (the default checklist's words) unless the actor may open a case of some checklist."""
+    refusals = []
+    for checklist in ws.svc.checklists.values():
+        try:
+            check_case_permission(actor, checklist, "open a case")
+            return
+        except NotAllowed as exc:
+            refusals.append(exc)
+    raise refusals[0]
 
 
 async def _case_command(ws: Workspace, actor: Actor, cmd: Command, request: web.Request) -> web.Response:
