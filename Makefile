@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint check bench clean
+.PHONY: run test lint check bench clean system-packages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "offboard needs Python 3.11, found " + sys.version.split()[0])'
@@ -17,7 +17,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m bot serve
 
-test: $(STAMP)
+# The browser, PDF and PostgreSQL tests need Debian packages: installed as root, else the exact command.
+system-packages:
+	@scripts/system-packages
+
+test: system-packages $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -20,9 +20,12 @@ from dialogs.engine import Engine
 from storage.base import MessageRef, Notice, Store
 
 __all__ = [
-    "AdapterContext", "ConfigError", "CoreSettings", "DocumentService", "MessageRef", "Notice",
-    "PermanentFailure", "RenderedDocument", "RetryLater", "Secret", "Sender",
+    "LOCAL_HOSTS", "AdapterContext", "ConfigError", "CoreSettings", "DocumentService", "MessageRef",
+    "Notice", "PermanentFailure", "RenderedDocument", "RetryLater", "Secret", "Sender",
 ]
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+"""The loopback's names: a server bound to one of them is local, not served."""
 
 
 class ConfigError(Exception):
@@ -101,6 +104,10 @@ class DocumentService(Protocol):
     def formats(self) -> tuple[str, ...]:
         """The formats this server can render."""
 
+    @property
+    def company_configured(self) -> bool:
+        """Whether the documents carry the MSP's own name (else they say "[Company name]")."""
+
     async def render(self, case_id: str, document: str, fmt: str) -> RenderedDocument:
         """One document of a case; a DocumentError (an OffboardError) when it cannot be made."""
 
@@ -128,6 +135,26 @@ class CoreSettings(Protocol):
         """Whether the server listens on the loopback only."""
 
     @property
+    def served(self) -> bool:
+        """Reachable by others: off the loopback, or behind a public URL."""
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The host names this server answers to."""
+
+    @property
+    def public_url(self) -> str | None:
+        """Where people reach the server (links in messages point here)."""
+
+    @property
+    def trusted_proxies(self) -> tuple[str, ...]:
+        """Addresses whose X-Forwarded-* headers are believed."""
+
+    @property
     def tz(self) -> tzinfo:
         """The MSP's time zone."""
 
@@ -140,6 +167,7 @@ class AdapterContext:
     store: Store
     documents: DocumentService
     settings: CoreSettings
+    secret: bytes  # signs cookies and links; the same in every process of one deployment
     wake: Callable[[], None]  # new notices were committed: deliver them now
     register: Callable[[Sender], None]  # deliver notices through this sender too
     stop: asyncio.Event  # set when the server shuts down (long-lived handlers watch it)

@@ -16,7 +16,8 @@ from adapters import slack as slack_adapter
 from adapters import teams as teams_adapter
 from adapters import web as web_workspace
 from adapters.ports import AdapterContext
-from bot.config import Config, ConfigError
+from bot.access_log import AccessLogger
+from bot.config import Config, ConfigError, secret_key
 from bot.documents import Documents
 from bot.outbox import Dispatcher
 from dialogs.checklist import Checklist, load_checklist
@@ -42,8 +43,8 @@ class Services:
     def adapter_context(self) -> AdapterContext:
         """The seam every adapter is given (adapters never see Services itself)."""
         return AdapterContext(engine=self.engine, store=self.store, documents=self.documents,
-                              settings=self.config, wake=self.dispatcher.wake,
-                              register=self.dispatcher.add, stop=self.stop)
+                              settings=self.config, secret=secret_key(self.config),
+                              wake=self.dispatcher.wake, register=self.dispatcher.add, stop=self.stop)
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("services")
@@ -128,7 +129,8 @@ async def serve(config: Config) -> None:
             with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. Windows: KeyboardInterrupt
                 loop.add_signal_handler(sig, svc.stop.set)
                 installed.append(sig)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE,
+                               access_log_class=AccessLogger)  # never logs a ?token=
         try:
             await runner.setup()
             site = web.TCPSite(runner, config.host, config.port)

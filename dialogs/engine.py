@@ -17,11 +17,11 @@ from dialogs.actor import Actor, check_case_permission, check_item_permission
 from dialogs.answers import parse_answer
 from dialogs.checklist import Checklist
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from dialogs.header import parse_header
+from dialogs.header import parse_case_form
 from dialogs.outcome import Outcome, duplicate, stale_case, stale_item
 from dialogs.present import CaseView
 from dialogs.settle import Settler
-from dialogs.values import clean_client_name, clean_text, client_key
+from dialogs.values import clean_text, client_key
 from dialogs.views import CaseSummary, StepCard
 from storage.base import (
     CaseRecord,
@@ -80,8 +80,7 @@ class Engine:
         if checklist is None:
             raise NotFound(f"No checklist {checklist_id!r}; loaded: {', '.join(self.checklists)}")
         check_case_permission(actor, checklist, "open a case")
-        name = clean_client_name(client)
-        clean_header = parse_header(checklist, header, self.today())
+        name, clean_header = parse_case_form(checklist, client, header, self.today())
         now = self.clock()
         key = client_key(name)
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class OffboardError(Exception):
     """Base of every error the engine reports to a person."""
@@ -13,11 +15,24 @@ class OffboardError(Exception):
 
 
 class InvalidInput(OffboardError):
-    """What was typed cannot be accepted; nothing changed."""
+    """What was typed cannot be accepted; nothing changed.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    ``errors`` maps each bad field to its message, so a form shows every
+    error at once on its own field; ``field`` and ``message`` are the first.
+    An error about the form as a whole has no field and empty ``errors``.
+    """
+
+    def __init__(self, message: str, field: str | None = None,
+                 errors: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.errors: dict[str, str] = dict(errors) if errors else ({field: message} if field else {})
+
+    @classmethod
+    def of(cls, errors: Mapping[str, str]) -> InvalidInput:
+        """Several fields' errors at once (at least one), in the order the form shows them."""
+        field, message = next(iter(errors.items()))
+        return cls(message, field=field, errors=errors)
 
 
 class NotAllowed(OffboardError):

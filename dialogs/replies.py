@@ -8,45 +8,7 @@ its own prefixes to ``help_text``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from dialogs.views import CaseSummary, HandoffView, ItemView, StepCard
-
-
-@dataclass(frozen=True)
-class Usage:
-    """One command as help lists it."""
-
-    verb: str  # open | list | status | cancel | export | help
-    args: str
-    what: str
-
-
-USAGES = (
-    Usage("open", "CLIENT", "open a case: asks for the stop date and the client contact"),
-    Usage("list", "", "open cases with their progress"),
-    Usage("status", "CLIENT", "where a client's case stands"),
-    Usage("cancel", "CLIENT", "cancel a client's open case (asks to confirm, with a reason)"),
-    Usage("export", "CLIENT", "the case's documents (memo, summary report, completed checklist)"),
-    Usage("help", "", "this list"),
-)
-
-
-def help_lines(verb_prefix: str, open_prefix: str) -> list[tuple[str, str]]:
-    """(what to type, what it does) per command; ``open_prefix`` precedes CLIENT to open a case."""
-    out = []
-    for u in USAGES:
-        typed = f"{open_prefix}{u.args}" if u.verb == "open" else f"{verb_prefix}{u.verb} {u.args}"
-        out.append((typed.strip(), u.what))
-    return out
-
-
-def help_text(verb_prefix: str = "/offboard ", open_prefix: str = "/offboard ") -> str:
-    """The command list as aligned lines (Slack's defaults reproduce dialogs.commands.HELP)."""
-    lines = help_lines(verb_prefix, open_prefix)
-    width = max(len(typed) for typed, _ in lines) + 3
-    return "\n".join(f"{typed:<{width}}{what}" for typed, what in lines)
-
 
 STEP_STATUS = {"waiting": "waiting for the step before", "active": "in progress", "complete": "complete"}
 

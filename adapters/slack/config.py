@@ -111,7 +111,7 @@ def slack_settings(config: CoreSettings) -> SlackSettings | None:
         managers_channel=_id(table, "managers_channel", _CHANNEL, "[slack] managers_channel") or cases,
         app_token=Secret(app_token) if app_token else None,
         api_url=normalize_api_url(api_url) if api_url else None,
-        public_url=public, document_format=fmt, members_ttl=max(ttl, 0.0),
+        public_url=public or config.public_url, document_format=fmt, members_ttl=max(ttl, 0.0),
     )
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import TurnContext
 from microsoft_agents.hosting.core.authorization import AccessTokenProviderBase
 
-from adapters.ports import AdapterContext
+from adapters.ports import AdapterContext, Secret
 from adapters.teams.auth import Auth
 from adapters.teams.config import TeamsSettings
 from adapters.teams.connector import BotConnector, Graph
@@ -52,6 +52,7 @@ async def _turn_error(context: TurnContext, error: Exception) -> None:
 def mount(app: web.Application, ctx: AdapterContext, settings: TeamsSettings, *,
           token_provider: AccessTokenProviderBase | None = None) -> TeamsAdapter:
     """Build the Teams adapter, register its sender, and route Teams' requests to it."""
+    settings = replace(settings, link_secret=Secret(ctx.secret.decode()))
     settings.check_departments(d for c in ctx.checklists.values() for d in c.departments)
     for dept in settings.departments.values():
         if not dept.mentions:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.ports import ConfigError, CoreSettings, Secret
-from adapters.teams.links import link_settings
+from adapters.teams.links import public_url
 from adapters.teams.settings_parts import (
     GUID,
     Mention,
@@ -61,7 +61,7 @@ class TeamsSettings:
     credentials: Credentials | None  # None: the local mode, no authentication at all
     cases_channel: str
     public_url: str
-    link_secret: Secret = field(repr=False, default=Secret(""))
+    link_secret: Secret = field(repr=False, default=Secret(""))  # set at mount: the deployment's key
     departments: Mapping[str, Department] = field(default_factory=dict)
     managers: frozenset[str] = frozenset()
     manager_groups: frozenset[str] = frozenset()
@@ -130,13 +130,13 @@ def teams_settings(config: CoreSettings) -> TeamsSettings | None:
         raise ConfigError(f"{LOCAL}=1 turns authentication off: it needs OFFBOARD_HOST on the loopback")
     if not isinstance(table, Mapping):
         raise ConfigError("Teams is configured but the config file has no [teams] table")
-    public, secret = link_settings(config, table, local=local)
+    public = public_url(config, table, local=local)
     depts = table.get("departments", {})
     if not isinstance(depts, Mapping):
         raise ConfigError("[teams.departments] must be a table of departments")
     cases = channel_id(table.get("cases_channel"), "[teams] cases_channel", required=True)
     return TeamsSettings(
-        credentials=creds, cases_channel=cases, public_url=public, link_secret=secret,
+        credentials=creds, cases_channel=cases, public_url=public,
         departments={name: _department(name, raw) for name, raw in depts.items()},
         managers=frozenset(guids(table.get("managers", []), "[teams] managers")),
         manager_groups=frozenset(guids(table.get("manager_groups", []), "[teams] manager_groups")),

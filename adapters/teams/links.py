@@ -11,41 +11,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from adapters.ports import ConfigError, CoreSettings, Secret
+from adapters.ports import ConfigError, CoreSettings
 
 ROUTE = "/teams/documents"
-SECRET_ENV = "OFFBOARD_SECRET_KEY"
-MIN_SECRET = 16
 
 
-def link_settings(config: CoreSettings, table: Mapping[str, Any], *, local: bool) -> tuple[str, Secret]:
-    """Where documents are downloaded from, and the key that signs their links.
+def public_url(config: CoreSettings, table: Mapping[str, Any], *, local: bool) -> str:
+    """Where documents are downloaded from: OFFBOARD_PUBLIC_URL, else ``[teams] public_url``.
 
-    The one place to re-point when the core configuration carries them
-    (``public_url``, ``secret_key``): until then ``[teams] public_url`` and
-    OFFBOARD_SECRET_KEY. The local mode without a key signs with a key made at
-    startup (its links stop working when the server restarts).
+    The links are signed with the deployment's secret key (AdapterContext.secret,
+    OFFBOARD_SECRET_KEY or the key file beside an SQLite database), given at mount.
     """
-    public = getattr(config, "public_url", None) or table.get("public_url")
+    public = config.public_url or table.get("public_url")
     if not isinstance(public, str) or not public.strip().startswith(("https://", "http://")):
-        raise ConfigError("[teams] public_url is required: the https address people reach this server at "
-                          "(document links and the app package use it)")
+        raise ConfigError("OFFBOARD_PUBLIC_URL (or [teams] public_url) is required with Teams: the https "
+                          "address people reach this server at (document links and the app package use it)")
     public = public.strip().rstrip("/")
     if not local and not public.startswith("https://"):
-        raise ConfigError(f"[teams] public_url {public!r} must be https (Teams only opens https links)")
-    key = getattr(config, "secret_key", None) or config.environ.get(SECRET_ENV, "")
-    if not key:
-        if not local:
-            raise ConfigError(f"{SECRET_ENV} is required with Teams: it signs the document links")
-        key = secrets.token_urlsafe(32)
-    if len(str(key)) < MIN_SECRET:
-        raise ConfigError(f"{SECRET_ENV} must be at least {MIN_SECRET} characters")
-    return public, Secret(str(key))
+        raise ConfigError(f"public URL {public!r} must be https (Teams only opens https links)")
+    return public
 
 
 def signature(secret: str, case_id: str, document: str, fmt: str, expires: int) -> str:

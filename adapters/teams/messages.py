@@ -13,7 +13,8 @@ from typing import Any
 from adapters.teams.cards import Element, card, clip, heading, link_run, open_url, para, run, subtle
 from adapters.teams.settings_parts import Mention
 from adapters.teams.stepcard import STEP_ICONS
-from dialogs.replies import case_line, handoff_head, help_text, progress
+from dialogs.commands import help_text
+from dialogs.replies import case_line, handoff_head, progress
 from dialogs.views import CaseSummary, HandoffView, RecordedLine, StepProgress
 
 CASE_ICONS = {"open": "🔵", "completed": "✅", "cancelled": "⛔"}

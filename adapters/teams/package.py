@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from adapters.ports import ConfigError, CoreSettings
 from adapters.teams.config import APP_ID
 from adapters.teams.settings_parts import GUID
-from dialogs.replies import USAGES, help_lines
+from dialogs.commands import USAGES, help_lines
 
 MANIFEST_VERSION = "1.24"
 SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
@@ -45,7 +45,7 @@ def manifest(config: CoreSettings) -> dict[str, Any]:
     name = str(app.get("name", "Offboard"))[:30]
     commands = [{"title": title, "description": f"{typed} — {what}"}
                 for (typed, what), title in zip(help_lines("", "offboard "),
-                                                ("offboard" if u.verb == "open" else u.verb for u in USAGES),
+                                                (u.verb or "offboard" for u in USAGES),
                                                 strict=True)]
     return {
         "$schema": SCHEMA, "manifestVersion": MANIFEST_VERSION, "version": str(app.get("version", "1.0.0")),

@@ -1,7 +1,11 @@
-"""Who is clicking in the local web workspace: a persona switch, kept in a cookie.
+"""Who is looking at the web workspace, and whom they act as.
 
-The workspace has no accounts: a person picks whom to act as (a member of a
-department, a manager, or an outsider) so permissions can be seen at work.
+- Local (the server on the loopback, no public URL): the workspace has no
+  accounts; a person picks whom to act as (a member of a department, a
+  manager, or an outsider) so permissions can be seen at work.
+- Served: the managers' dashboard. The shared OFFBOARD_WEB_TOKEN shows it
+  read-only; a person with their own token ([web.people.NAME]) signs in as
+  themselves and acts under their own name. Nobody "acts as" anyone.
 """
 
 from __future__ import annotations
@@ -18,11 +22,34 @@ COOKIE = "offboard_as"
 
 @dataclass(frozen=True)
 class Persona:
-    """One choice in the 'act as' switch."""
+    """One choice in the local 'act as' switch."""
 
     key: str
     label: str
     actor: Actor
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Whoever sent a request: what they may do and whom the audit trail names."""
+
+    kind: str  # local | person | viewer
+    label: str
+    actor: Actor | None = None  # None: read-only
+    persona: str | None = None  # the local persona's key
+
+    @property
+    def may_act(self) -> bool:
+        """May change anything at all (the engine still decides what)."""
+        return self.actor is not None
+
+    @property
+    def may_switch(self) -> bool:
+        """May pick whom to act as (local workspace only)."""
+        return self.kind == "local"
+
+
+VIEWER = Visitor("viewer", "Dashboard (read-only)")
 
 
 def personas(checklists: dict[str, Checklist]) -> list[Persona]:
@@ -42,7 +69,8 @@ def personas(checklists: dict[str, Checklist]) -> list[Persona]:
     return out
 
 
-def current(request: web.Request, choices: list[Persona]) -> Persona:
+def local_visitor(request: web.Request, choices: list[Persona]) -> Visitor:
     """The persona the cookie names, else the first department's member."""
     key = request.cookies.get(COOKIE, "")
-    return next((p for p in choices if p.key == key), choices[0])
+    persona = next((p for p in choices if p.key == key), choices[0])
+    return Visitor("local", persona.label, persona.actor, persona.key)

@@ -14,7 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from bot.documents.company import Company
-from bot.documents.timeline import (
+from dialogs.actor import SYSTEM
+from dialogs.checklist import ItemDef, StepDef
+from dialogs.present import CaseView, money
+from dialogs.state import logged_hours, rebate_suggestion
+from dialogs.text import render
+from dialogs.timeline import (
     Timeline,
     WhenFormat,
     duration_text,
@@ -24,11 +29,6 @@ from bot.documents.timeline import (
     step_times,
     ticket_closures,
 )
-from dialogs.actor import SYSTEM
-from dialogs.checklist import ItemDef, StepDef
-from dialogs.present import CaseView, money
-from dialogs.state import logged_hours, rebate_suggestion
-from dialogs.text import render
 from storage.base import EventRecord
 
 DOCUMENT_TITLES = {

@@ -7,6 +7,8 @@
 - Every other template (``*.md.j2``) escapes for Markdown: each printed
   ``{{ value }}`` passes through the ``md`` filter unless it is marked safe,
   so ``<script>`` and ``*`` show literally wherever the Markdown is rendered.
+  Markdown is plain text, not HTML: "Acme & Sons" stays "Acme & Sons"; only
+  what Markdown would read as markup gets a backslash (``\\<b>``, ``\\&amp;``).
 - StrictUndefined: a misspelt variable fails the render instead of printing
   nothing.
 """
@@ -25,29 +27,31 @@ from markupsafe import Markup
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 
-# Significant anywhere in a line: emphasis, code, links and images, tables, strikethrough, escapes.
-_MD_ANYWHERE = re.compile(r"([\\`*_\[\]|~])")
+# Significant anywhere in a line: emphasis, code, links and images, tables, strikethrough, escapes;
+# "<" where it could open a tag, a comment or an autolink; "&" where it could start an entity.
+_MD_ANYWHERE = re.compile(r"([\\`*_\[\]|~]|<(?=[A-Za-z/!?])|&(?=#?[A-Za-z0-9]+;))")
 # Significant where a value starts a line: headings, list markers and rules (when a space, the end
-# or another marker follows), ordered list markers ("1. ", "2) "). A leading ">" becomes "&gt;",
-# which quotes nothing.
-_MD_LINE_START = re.compile(r"^(?:([#+\-=])(?=[\s#+\-=]|$)|(\d{1,9})([.)])(?=\s|$))")
+# or another marker follows), block quotes, ordered list markers ("1. ", "2) ").
+_MD_LINE_START = re.compile(r"^(?:([#+\-=])(?=[\s#+\-=]|$)|(>)|(\d{1,9})([.)])(?=\s|$))")
 _NEWLINES = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def md_escape(value: Any) -> Markup:
-    """Plain text made safe for Markdown (and for any HTML it becomes): shows literally, one line."""
+    """Plain text made safe for Markdown: reads as typed in the file, shows literally when rendered, one line.
+
+    Only what Markdown would take as markup gets a backslash escape (CommonMark
+    allows one before any ASCII punctuation); nothing becomes an HTML entity.
+    """
     if isinstance(value, Markup):
         return value
     text = _NEWLINES.sub(" ", str(value))  # one line: a line break could end a list item or a table row
     text = _MD_ANYWHERE.sub(r"\\\1", text)
     text = _MD_LINE_START.sub(_escape_line_start, text)
-    text = "".join(_ENTITIES.get(ch, ch) for ch in text)
     return Markup(text)
 
 
 def _escape_line_start(m: re.Match[str]) -> str:
-    return f"{m[2]}\\{m[3]}" if m[2] else f"\\{m[1]}"
+    return f"{m[3]}\\{m[4]}" if m[3] else f"\\{m[1] or m[2]}"
 
 
 @pass_eval_context

@@ -7,12 +7,16 @@ folders (a letterhead logo next to an override template) and ``data:`` URIs.
 
 from __future__ import annotations
 
+import ctypes.util
+import importlib.metadata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from dialogs.errors import OffboardError
+
+PANGO_LIBRARIES = ("pango-1.0", "pangoft2-1.0", "harfbuzz-subset")  # what WeasyPrint loads on Linux
 
 
 class PdfUnavailable(OffboardError):
@@ -30,6 +34,15 @@ def weasyprint_module() -> Any:
     if not hasattr(weasyprint, "URLFetcher"):
         raise PdfUnavailable(f"PDF export needs WeasyPrint 68 or newer (found {weasyprint.__version__})")
     return weasyprint
+
+
+def pdf_available() -> bool:
+    """Whether PDFs can be made here, without importing WeasyPrint (loading pango takes seconds)."""
+    try:
+        major = int(importlib.metadata.version("weasyprint").split(".")[0])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return False
+    return major >= 68 and all(ctypes.util.find_library(lib) for lib in PANGO_LIBRARIES)
 
 
 def html_to_pdf(html: str, folders: Sequence[Path]) -> bytes:

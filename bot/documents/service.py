@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.documents.company import Company
 from bot.documents.context import build_context
-from bot.documents.pdf import PdfUnavailable, weasyprint_module
+from bot.documents.pdf import pdf_available
 from bot.documents.render import DOCUMENTS, DocumentError, RenderedDocument, render
 from dialogs.engine import Engine
 
@@ -24,13 +24,14 @@ class Documents:
         self.templates = templates
 
     @property
+    def company_configured(self) -> bool:
+        """Whether the [company] table names the MSP (else documents say "[Company name]")."""
+        return self.company.configured
+
+    @property
     def formats(self) -> tuple[str, ...]:
         """md and html always; pdf when WeasyPrint and its system libraries are installed."""
-        try:
-            weasyprint_module()
-        except PdfUnavailable:
-            return ("md", "html")
-        return ("md", "html", "pdf")
+        return ("md", "html", "pdf") if pdf_available() else ("md", "html")
 
     async def context(self, case_id: str, document: str) -> dict[str, Any]:
         """The template data for one document of a case, as of now."""

@@ -12,6 +12,7 @@ from dialogs.checklist import Checklist
 from dialogs.engine import Engine
 from storage.sqlite import SQLiteStore
 from tests.documents.walk import StillClock, walk_all
+from tests.web.conftest import browser  # noqa: F401 - Chromium, for the layout tests
 
 GOLDEN = Path(__file__).parent / "golden"
 CASE_ID_PLACEHOLDER = "c0000000000"

@@ -63,7 +63,8 @@ async def test_a_hostile_client_name_shows_as_text_in_html(documents: Documents,
 async def test_a_hostile_client_name_renders_literally_from_markdown(documents: Documents, hostile: str,
                                                                       document: str) -> None:
     md = (await documents.render(hostile, document, "md")).text
-    assert "<script" not in md and "{{7*7}}" not in md, "escaped: * would be emphasis, < a tag"
+    assert "\\<script>" in md and "{{7\\*7}}" in md, "escaped: * would be emphasis, < a tag"
+    assert "&lt;" not in md and "&amp;" not in md, "Markdown is plain text, not HTML"
     for renderer in (MarkdownIt("commonmark"), MarkdownIt("gfm-like", {"linkify": False})):
         html = renderer.render(md)
         page = _Page.of(html)
@@ -102,3 +103,13 @@ async def test_typed_text_is_never_compiled_as_a_template(documents: Documents, 
                 assert "{% for x in range(3) %}loop{% endfor %}" in text or document == "memo"
             else:
                 assert "{{7\\*7}}" in text and "{{ company.name }}" in text
+
+
+async def test_markdown_reads_as_plain_text(documents: Documents, doc_engine: Engine,
+                                            still_clock: StillClock) -> None:
+    case_id = await walk_all(doc_engine, still_clock, "Acme & Sons <Ops>")
+    for document in DOCUMENTS:
+        md = (await documents.render(case_id, document, "md")).text
+        assert "Acme & Sons" in md and "&amp;" not in md, f"{document}.md shows the name as typed"
+        html = MarkdownIt("commonmark").render(md)
+        assert "Acme & Sons <Ops>" in _Page.of(html).visible

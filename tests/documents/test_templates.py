@@ -27,7 +27,11 @@ def test_the_environment_is_sandboxed_strict_and_escapes_html_only() -> None:
 
 def test_markdown_escaping_keeps_text_literal_and_on_one_line() -> None:
     assert md_escape("<b>*bold*</b> & _it_ [x](y) | `c` ~s~ \\") == (
-        "&lt;b&gt;\\*bold\\*&lt;/b&gt; &amp; \\_it\\_ \\[x\\](y) \\| \\`c\\` \\~s\\~ \\\\")
+        "\\<b>\\*bold\\*\\</b> & \\_it\\_ \\[x\\](y) \\| \\`c\\` \\~s\\~ \\\\")
+    assert md_escape("Acme & Sons <ops@acme.example>") == "Acme & Sons \\<ops@acme.example>"
+    assert md_escape("a < b > c, 3 > 2") == "a < b > c, 3 > 2", "plain text stays plain"
+    assert md_escape("&amp; &#38; &copy;") == "\\&amp; \\&#38; \\&copy;", "no entity is decoded"
+    assert md_escape("> quoted") == "\\> quoted"
     assert md_escape("# Title") == "\\# Title"
     assert md_escape("1. first") == "1\\. first"
     assert md_escape("- item") == "\\- item"

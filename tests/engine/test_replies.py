@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from dialogs.commands import HELP
-from dialogs.replies import (
-    answered_line,
-    case_line,
-    changed_since,
-    handoff_head,
-    help_lines,
-    help_text,
-    item_reason,
-)
+from dialogs.commands import HELP, help_lines, help_text
+from dialogs.replies import answered_line, case_line, changed_since, handoff_head, item_reason
 from dialogs.views import CaseSummary, HandoffView, ItemView, StepProgress
 
 
@@ -21,8 +13,11 @@ def item(**kw: object) -> ItemView:
     return ItemView(**{**base, **kw})  # type: ignore[arg-type]
 
 
-def test_slack_prefixes_reproduce_the_help_slack_shows_today() -> None:
-    assert help_text() == HELP
+def test_the_help_lists_every_command_once_for_each_surface() -> None:
+    assert help_text() == HELP and HELP.splitlines()[0].startswith("/offboard CLIENT ")
+    assert [typed for typed, _ in help_lines()] == [
+        "/offboard CLIENT", "/offboard list", "/offboard status CLIENT", "/offboard cancel CLIENT",
+        "/offboard export CLIENT", "/offboard open CLIENT", "/offboard help"]
 
 
 def test_teams_types_commands_to_the_bot_without_a_slash() -> None:

@@ -237,7 +237,7 @@ async def running_bot(tmp_path: Path, fake: FakeSlack, *, extra_config: str = ""
     environ = {"OFFBOARD_DATABASE": str(tmp_path / "offboard.db"),
                "OFFBOARD_CONFIG": str(config_file(tmp_path, extra_config, document_format)),
                "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
-               **(env or {})}
+               "OFFBOARD_SECRET_KEY": "test-secret-key-of-the-slack-harness", **(env or {})}
     async with services(Config.load(environ)) as svc:
         svc.dispatcher.backoff_base = 0.05
         async with TestClient(TestServer(build_app(svc), host="127.0.0.1")) as client:

@@ -64,10 +64,7 @@ def test_the_local_mode_is_explicit_and_loopback_only(tmp_path: Path) -> None:
     ({"MicrosoftAppId": "my-bot", "MicrosoftAppPassword": "pw"}, "is not an app id"),
     ({**CREDS, "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID": APP_ID.replace("1", "9")},
      "both set, to different values"),
-    ({**CREDS, "OFFBOARD_SECRET_KEY": ""}, "OFFBOARD_SECRET_KEY is required"),
-    ({**CREDS, "OFFBOARD_SECRET_KEY": "short"}, "at least 16 characters"),
-], ids=["id-only", "password-only", "tenant-only", "id-not-guid", "conflicting-names", "no-secret",
-        "short-secret"])
+], ids=["id-only", "password-only", "tenant-only", "id-not-guid", "conflicting-names"])
 def test_half_or_bad_credentials_say_which_and_why(tmp_path: Path, env: dict[str, str], problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
         teams_settings(config(tmp_path, MINIMAL, **env))
@@ -88,7 +85,7 @@ def test_the_sdks_own_setting_names_work_too(tmp_path: Path) -> None:
     ("", "no \\[teams\\] table"),
     ('[teams]\npublic_url = "https://x.example"\n', "cases_channel is required"),
     ('[teams]\ncases_channel = "#cases"\npublic_url = "https://x.example"\n', "is not a channel id"),
-    ('[teams]\ncases_channel = "19:c@thread.tacv2"\n', "public_url is required"),
+    ('[teams]\ncases_channel = "19:c@thread.tacv2"\n', "OFFBOARD_PUBLIC_URL \\(or \\[teams\\] public_url\\) is required"),
     ('[teams]\ncases_channel = "19:c@thread.tacv2"\npublic_url = "http://x.example"\n', "must be https"),
     (MINIMAL + 'managers = ["mary"]\n', "is not an AAD object id"),
     (MINIMAL + 'tenants = "contoso"\n', "must be a list"),

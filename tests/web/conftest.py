@@ -14,6 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from dialogs.checklist import Checklist
+from dialogs.engine import Engine
+from storage.sqlite import SQLiteStore
+from tests.conftest import StillClock
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -89,3 +94,14 @@ async def browser() -> AsyncIterator[object]:
         b = await p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield b
         await b.close()
+
+
+@pytest.fixture
+def still_clock() -> StillClock:
+    return StillClock()
+
+
+@pytest.fixture
+def doc_engine(store: SQLiteStore, offboarding: Checklist, still_clock: StillClock) -> Engine:
+    """An engine on a clock that moves only when told (for the dashboard's dates and ages)."""
+    return Engine(store, offboarding, clock=still_clock)

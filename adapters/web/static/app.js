@@ -1,29 +1,105 @@
-// offboard local workspace: forms over fetch, dialogs, live refresh over server-sent events.
+// offboard workspace: forms over fetch, dialogs, live refresh over server-sent events.
 "use strict";
 
 const feed = () => document.getElementById("feed");
+const csrf = () => document.querySelector('meta[name="csrf-token"]').content;
 // Count finished refreshes and finished actions; browser tests wait on them.
 window.offboardRev = 0;
 window.offboardActs = 0;
+window.offboardPosts = 0;
 
-function flash(text, kind) {
+// ------------------------------------------------------------------ words where the click happened
+function flash(text, kind, link) {
   const box = document.getElementById("flash");
   box.textContent = text;
+  if (link) {
+    const a = document.createElement("a");
+    a.href = link.href;
+    a.textContent = link.text;
+    box.append(" ", a);
+  }
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "link close";
+  close.setAttribute("aria-label", "Dismiss");
+  close.textContent = "×";
+  close.addEventListener("click", () => { box.hidden = true; });
+  box.append(" ", close);
   box.className = kind || "";
   box.hidden = !text;
 }
 
-function showErrors(form, result) {
-  form.querySelectorAll(".error").forEach((p) => { p.textContent = ""; });
-  const slot = form.querySelector(`[data-error-for="${CSS.escape(result.field || "")}"]`)
-    || form.querySelector('[data-error-for=""]');
-  if (slot) slot.textContent = result.error;
+// The last result stays beside its item, also after live refreshes redraw the card.
+let lastNote = null;
+
+function noteAt(caseId, itemId, text, kind) {
+  lastNote = { caseId, itemId, text, kind };
+  const scope = document.querySelector(`.card[data-case="${CSS.escape(caseId || "")}"]`) || document;
+  const item = scope.querySelector(`li[data-item="${CSS.escape(itemId || "")}"]`);
+  if (!item) return;
+  document.querySelectorAll(".result").forEach((p) => p.remove());  // one result at a time
+  const note = document.createElement("p");
+  note.className = `result ${kind}`;
+  note.setAttribute("role", "status");
+  note.textContent = text;
+  item.append(note);
 }
 
+function clearErrors(form) {
+  form.querySelectorAll(".error").forEach((p) => { p.textContent = ""; });
+  form.querySelectorAll("[aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
+}
+
+function showErrors(form, result) {
+  clearErrors(form);
+  const errors = result.errors && Object.keys(result.errors).length ? result.errors : { [result.field || ""]: result.error };
+  let first = null;
+  // A field of the checklist chosen now (other checklists' fieldsets are disabled), else the form's own.
+  const live = (selector) => [...form.querySelectorAll(selector)].find((e) => !e.closest("fieldset[disabled]"));
+  for (const [field, message] of Object.entries(errors)) {
+    const slot = live(`[data-error-for="${CSS.escape(field)}"]`) || form.querySelector('[data-error-for=""]');
+    if (!slot) continue;
+    slot.textContent = slot.textContent ? `${slot.textContent} ${message}` : message;
+    const input = live(`[name="${CSS.escape(field)}"]`);
+    if (input) {
+      input.setAttribute("aria-invalid", "true");
+      first = first || input;
+    }
+  }
+  if (result.case_id && result.link !== false) {
+    const slot = form.querySelector('[data-error-for=""]');
+    const a = document.createElement("a");
+    a.href = `/w/cases/${encodeURIComponent(result.case_id)}`;
+    a.textContent = "Open that case";
+    slot.append(" ", a);
+  }
+  if (first) first.focus();
+}
+
+// ------------------------------------------------------------------ talking to the server
 async function post(url, data) {
   data.append("request_id", crypto.randomUUID());
-  const response = await fetch(url, { method: "POST", body: data, credentials: "same-origin" });
-  return response.json();
+  window.offboardPosts += 1;
+  const response = await fetch(url, {
+    method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRF-Token": csrf() },
+  });
+  const type = response.headers.get("Content-Type") || "";
+  if (type.includes("json")) return response.json();
+  return { ok: false, error: (await response.text()).trim() || `The server answered ${response.status}.` };
+}
+
+// One request per submission: a double-click (or a second Enter) waits for the first.
+async function once(form, run) {
+  if (form.dataset.busy) return;
+  form.dataset.busy = "1";
+  const buttons = form.querySelectorAll("button");
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    await run();
+  } finally {
+    delete form.dataset.busy;
+    buttons.forEach((b) => { b.disabled = false; });
+  }
 }
 
 let refreshWaiting = false;
@@ -43,23 +119,81 @@ async function refresh(force) {
     refreshWaiting = true;  // a dialog opened while this was loading
     return;
   }
-  if (html !== null) feed().innerHTML = html;
+  if (html !== null) {
+    const open = [...feed().querySelectorAll("details[open][data-case]")].map((d) => `${d.dataset.case}/${d.dataset.step}`);
+    feed().innerHTML = html;
+    open.forEach((key) => {
+      const [c, s] = key.split("/");
+      const d = feed().querySelector(`details[data-case="${CSS.escape(c)}"][data-step="${CSS.escape(s)}"]`);
+      if (d) d.open = true;
+    });
+    if (lastNote) noteAt(lastNote.caseId, lastNote.itemId, lastNote.text, lastNote.kind);
+  }
   window.offboardRev += 1;
 }
 
-async function act(form, source) {
-  const result = await post("/w/act", new FormData(form));
+// ------------------------------------------------------------------ step cards
+async function act(form, dialogForm) {
+  const source = dialogForm || form;
+  const result = await post("/w/act", new FormData(source));
+  const caseId = source.querySelector('[name="case_id"]').value;
+  const itemId = source.querySelector('[name="item_id"]').value;
   if (!result.ok) {
-    if (source) showErrors(source, result);
-    else flash(result.error, result.refused ? "refused" : "error");
-    window.offboardActs += 1;
-    return false;
+    if (dialogForm) showErrors(dialogForm, result);
+    else {
+      flash(result.error, result.refused ? "refused" : "error");
+      noteAt(caseId, itemId, result.error, result.refused ? "refused" : "error");
+    }
+    return;
   }
-  flash(result.message, result.status === "changed" ? "ok" : "stale");
-  if (source) source.closest("dialog").close();
+  if (result.status === "stale" && dialogForm) {
+    // Someone changed the item meanwhile: keep what was typed, show what is stored now.
+    showErrors(dialogForm, { error: `${result.message} Stored now: ${result.stored}. Save again to replace it with what you typed, or Cancel.` });
+    const version = dialogForm.querySelector('[name="version"]');
+    if (version && result.version != null) version.value = result.version;
+    return;
+  }
+  if (dialogForm) dialogForm.closest("dialog").close();
+  const kind = result.status === "changed" ? "ok" : "stale";
   await refresh(true);
-  window.offboardActs += 1;
-  return true;
+  flash(result.message, kind);
+  noteAt(caseId, itemId, result.message, kind);
+}
+
+async function composer(form) {
+  const reply = document.getElementById("reply");
+  const result = await post("/w/command", new FormData(form));
+  reply.hidden = true;
+  if (!result.ok) {
+    const link = result.case_id ? { href: `/w/cases/${encodeURIComponent(result.case_id)}`, text: "Open its thread" } : null;
+    flash(result.error, result.refused ? "refused" : "error", link);
+    return;
+  }
+  form.reset();
+  if (result.open) {
+    const dialog = document.getElementById("open-dialog");
+    const open = dialog.querySelector("form");
+    open.reset();
+    clearErrors(open);
+    open.querySelector('[name="client"]').value = result.open.client;
+    dialog.showModal();
+  } else if (result.cancel) {
+    openCancel(result.cancel.case_id, result.cancel.client);
+  } else if (result.go) {
+    location.href = result.go;
+  } else if (result.reply) {
+    reply.textContent = result.reply;
+    reply.hidden = false;
+  }
+}
+
+function openCancel(caseId, client) {
+  const dialog = document.getElementById("cancel-dialog");
+  const form = dialog.querySelector("form");
+  clearErrors(form);
+  form.querySelector('[name="case_id"]').value = caseId;
+  dialog.querySelector("[data-client]").textContent = client;
+  dialog.showModal();
 }
 
 document.addEventListener("submit", async (event) => {
@@ -68,64 +202,36 @@ document.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (form.dataset.dialog) {
       const dialog = document.getElementById(form.dataset.dialog);
-      dialog.querySelectorAll(".error").forEach((p) => { p.textContent = ""; });
-      dialog.showModal();
+      if (!dialog.open) dialog.showModal();  // what was typed before stays (Escape only hides it)
       return;
     }
-    await act(form, null);
+    await once(form, () => act(form, null));
   } else if (form.classList.contains("act-dialog")) {
-    if (event.submitter && event.submitter.value === "cancel") return;
     event.preventDefault();
-    await act(form, form);
+    await once(form, () => act(null, form));
   } else if (form.id === "composer") {
     event.preventDefault();
-    await composer(form);
+    await once(form, () => composer(form));
   } else if (form.classList.contains("open-case")) {
-    if (event.submitter && event.submitter.value === "cancel") return;
     event.preventDefault();
-    const result = await post("/w/open", new FormData(form));
-    if (!result.ok) {
-      if (result.case_id) result.error += " ";
-      showErrors(form, result);
-      return;
-    }
-    form.closest("dialog").close();
-    location.href = `/w/cases/${result.case_id}`;
+    await once(form, async () => {
+      const result = await post("/w/open", new FormData(form));
+      if (!result.ok) { showErrors(form, result); return; }
+      form.closest("dialog").close();
+      location.href = `/w/cases/${result.case_id}`;
+    });
   } else if (form.classList.contains("cancel-case")) {
-    if (event.submitter && event.submitter.value === "cancel") return;
     event.preventDefault();
-    const result = await post("/w/cancel", new FormData(form));
-    if (!result.ok) { showErrors(form, result); return; }
-    form.closest("dialog").close();
-    flash(result.message, "ok");
-    await refresh();
+    await once(form, async () => {
+      const result = await post("/w/cancel", new FormData(form));
+      if (!result.ok) { showErrors(form, result); return; }
+      form.closest("dialog").close();
+      flash(result.message, "ok");
+      await refresh();
+    });
   }
+  window.offboardActs += 1;
 });
-
-async function composer(form) {
-  const reply = document.getElementById("reply");
-  const result = await post("/w/command", new FormData(form));
-  reply.hidden = true;
-  if (!result.ok) { flash(result.error, "error"); return; }
-  form.reset();
-  if (result.open) {
-    const dialog = document.getElementById("open-dialog");
-    dialog.querySelector("form").reset();
-    dialog.querySelectorAll(".error").forEach((p) => { p.textContent = ""; });
-    dialog.querySelector('[name="client"]').value = result.open.client;
-    dialog.showModal();
-  } else if (result.cancel) {
-    const dialog = document.getElementById("cancel-dialog");
-    dialog.querySelector('[name="case_id"]').value = result.cancel.case_id;
-    dialog.querySelector("[data-client]").textContent = result.cancel.client;
-    dialog.showModal();
-  } else if (result.go) {
-    location.href = result.go;
-  } else if (result.reply) {
-    reply.textContent = result.reply;
-    reply.hidden = false;
-  }
-}
 
 document.addEventListener("click", (event) => {
   const target = event.target;
@@ -141,13 +247,15 @@ document.addEventListener("click", (event) => {
     });
     last.after(copy);
   } else if (target.matches("[data-copy]")) {
-    navigator.clipboard && navigator.clipboard.writeText(target.dataset.copy);
+    if (navigator.clipboard) navigator.clipboard.writeText(target.dataset.copy);
     flash("Copied.", "ok");
   } else if (target.matches("[data-cancel]")) {
-    const dialog = document.getElementById("cancel-dialog");
-    dialog.querySelector('[name="case_id"]').value = target.dataset.cancel;
-    dialog.querySelector("[data-client]").textContent = target.dataset.client;
-    dialog.showModal();
+    openCancel(target.dataset.cancel, target.dataset.client);
+  } else if (target.matches("[data-close]")) {
+    target.closest("dialog").close();
+  } else if (target.matches("[data-menu]")) {
+    const open = document.body.classList.toggle("menu-open");
+    target.setAttribute("aria-expanded", String(open));
   }
 });
 
@@ -162,6 +270,8 @@ document.addEventListener("change", (event) => {
       set.hidden = !on;
       set.disabled = !on;
     });
+  } else if (event.target.id === "persona") {
+    event.target.form.submit();
   }
 });
 
@@ -177,6 +287,12 @@ function listen() {
       const link = document.querySelector(`.channels a[data-target="${CSS.escape(event.target)}"]`);
       if (link) link.classList.add("unread");
     }
+  };
+  source.onerror = () => {
+    if (source.readyState !== EventSource.CLOSED) return;  // it reconnects by itself
+    const note = document.getElementById("live-off");
+    note.textContent = "Live updates are off (too many open tabs, or the server went away): reload to resume.";
+    note.hidden = false;
   };
 }
 

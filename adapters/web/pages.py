@@ -1,0 +1,170 @@
+"""The workspace's pages: the channels, a case's thread, the dashboard, the documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from adapters.web.board import case_row, story
+from adapters.web.guard import client_address
+from adapters.web.render import fragment, page
+from adapters.web.workspace import WORKSPACE, Workspace
+from dialogs.errors import NotFound, OffboardError
+from dialogs.present import CaseView
+from dialogs.timeline import read_timeline
+from dialogs.views import CaseSummary, StepCard
+from storage.base import DeliveryStatus, Notice
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    """The local workspace opens on the cases channel; served, on the dashboard."""
+    raise web.HTTPFound("/dashboard" if request.app[WORKSPACE].settings.served else "/w/cases")
+
+
+async def summaries(ws: Workspace) -> list[CaseSummary]:
+    """Every case's summary: open cases first, newest first within each group."""
+    today = ws.svc.engine.today()
+    out = [(await ws.svc.engine.view(c.id)).summary(today) for c in reversed(await ws.svc.store.list_cases())]
+    return sorted(out, key=lambda s: s.status != "open")  # stable: keeps newest first
+
+
+async def cases_channel(request: web.Request) -> web.StreamResponse:
+    """#cases: one summary per case, each opening its thread; open cases first."""
+    values = {"summaries": await summaries(request.app[WORKSPACE])}
+    if request.query.get("fragment"):
+        return fragment(request, "_cases_feed.html.j2", **values)
+    return page(request, "cases.html.j2", channel="cases", **values)
+
+
+async def channel_entries(ws: Workspace, target: str) -> dict[str, list[dict[str, Any]]]:
+    """A channel: the live step cards first, then its history (hand-offs, finished cards) in order."""
+    live: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    views: dict[str, CaseView] = {}
+    for notice in await ws.svc.store.notices(target):
+        if notice.kind == "handoff":
+            history.append({"kind": "handoff", "notice": notice, "handoff": notice.payload["handoff"]})
+        elif notice.kind == "card" and notice.case_id:
+            step_id = notice.payload["card"]["step_id"]
+            if (notice.case_id, step_id) in seen:
+                continue
+            seen.add((notice.case_id, step_id))
+            if notice.case_id not in views:
+                views[notice.case_id] = await ws.svc.engine.view(notice.case_id)
+            card = views[notice.case_id].card(step_id)
+            entry = {"kind": "card", "notice": notice, "card": card}
+            if card.case_status == "open" and card.status != "complete":
+                live.insert(0, entry)  # newest case first
+            else:
+                entry["line"] = await _finished_line(ws, views[notice.case_id], card)
+                history.append(entry)
+    return {"live": live, "history": history}
+
+
+async def _finished_line(ws: Workspace, view: CaseView, card: StepCard) -> str:
+    """A finished card in one line: ✔ 15/15 · handed to Tech 12:14 (or the case's end)."""
+    if card.case_status == "cancelled":
+        return f"✖ cancelled · {card.done}/{card.total}"
+    handoff = read_timeline(await ws.svc.store.get_events(view.case.id)).handoffs.get(card.step_id)
+    when = f" {handoff.at.astimezone(ws.svc.engine.tz):%Y-%m-%d %H:%M}" if handoff else ""
+    steps = view.checklist.steps
+    nxt = steps[card.number] if card.number < len(steps) else None
+    where = f"handed to {view.checklist.department_label(nxt.department)}" if nxt else "last step done"
+    return f"✔ {card.done}/{card.total} · {where}{when}"
+
+
+async def department_channel(request: web.Request) -> web.StreamResponse:
+    """#admin, #tech, ...: the live step cards, then hand-off pings and finished cards."""
+    ws = request.app[WORKSPACE]
+    dept = request.match_info["dept"]
+    if dept not in ws.departments:
+        raise web.HTTPNotFound(text=f"No channel #{dept}")
+    entries = await channel_entries(ws, f"dept:{dept}")
+    if request.query.get("fragment"):
+        return fragment(request, "_dept_feed.html.j2", **entries)
+    return page(request, "department.html.j2", channel=dept, **entries)
+
+
+async def case_view(request: web.Request) -> CaseView:
+    """The case the URL names, or 404."""
+    try:
+        return await request.app[WORKSPACE].svc.engine.view(request.match_info["case_id"])
+    except NotFound:
+        raise web.HTTPNotFound(text="No such case") from None
+
+
+async def thread_entries(ws: Workspace, case_id: str) -> list[Notice]:
+    """The case thread: its lines and documents, as the outbox wrote them."""
+    return [n for n in await ws.svc.store.notices(f"case:{case_id}") if n.kind in ("thread", "document")]
+
+
+async def case_thread(request: web.Request) -> web.StreamResponse:
+    """A case's thread: the live summary, then every line the bot posted."""
+    ws = request.app[WORKSPACE]
+    view = await case_view(request)
+    values = {"summary": view.summary(ws.svc.engine.today()),
+              "lines": await thread_entries(ws, view.case.id), "documents": ws.formats}
+    if request.query.get("fragment"):
+        return fragment(request, "_thread.html.j2", **values)
+    return page(request, "thread.html.j2", channel="cases", **values)
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: which channel changed (capped per client and in total)."""
+    ws = request.app[WORKSPACE]
+    return await ws.broadcaster.stream(request, ws.svc.stop, client_address(request, ws.settings))
+
+
+async def dashboard(request: web.Request) -> web.StreamResponse:
+    """Managers' view: every case with its dates, progress, who holds the ball, what waits for a manager."""
+    ws = request.app[WORKSPACE]
+    engine = ws.svc.engine
+    today, now = engine.today(), engine.clock()
+    rows = []
+    for c in reversed(await ws.svc.store.list_cases()):
+        rows.append(case_row(await engine.view(c.id), await ws.svc.store.get_events(c.id), today, now))
+    return page(request, "dashboard.html.j2", channel="dashboard",
+                open_cases=[r for r in rows if r.summary.status == "open"],
+                closed_cases=[r for r in rows if r.summary.status != "open"],
+                dead_letters=await ws.svc.store.deliveries(status=DeliveryStatus.FAILED))
+
+
+async def dashboard_case(request: web.Request) -> web.StreamResponse:
+    """One case for managers: summary, every item, the timeline as a story, documents."""
+    ws = request.app[WORKSPACE]
+    view = await case_view(request)
+    events_ = await ws.svc.store.get_events(view.case.id)
+    engine = ws.svc.engine
+    return page(request, "case.html.j2", channel="dashboard",
+                row=case_row(view, events_, engine.today(), engine.clock()),
+                summary=view.summary(engine.today()),
+                cards=[view.card(s.id) for s in view.checklist.steps],
+                timeline=story(view, events_, engine.tz), documents=ws.formats)
+
+
+async def document(request: web.Request) -> web.StreamResponse:
+    """One document of a case: /documents/CASE/checklist.pdf opens in the browser, ?download=1 saves it."""
+    ws = request.app[WORKSPACE]
+    name, _, fmt = request.match_info["name"].partition(".")
+    try:
+        doc = await ws.svc.documents.render(request.match_info["case_id"], name, fmt)
+    except NotFound as exc:
+        raise web.HTTPNotFound(text=exc.message) from None
+    except OffboardError as exc:
+        raise web.HTTPBadRequest(text=exc.message) from None
+    download = bool(request.query.get("download"))
+    # Markdown previews as text (a browser would download text/markdown); HTML runs no script.
+    media = "text/plain; charset=utf-8" if fmt == "md" and not download else doc.media_type
+    headers = {"Content-Type": media, "X-Content-Type-Options": "nosniff",
+               "Content-Disposition": f'{"attachment" if download else "inline"}; filename="{doc.filename}"'}
+    if fmt != "pdf":  # (a sandbox would stop the browser's own PDF viewer)
+        headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; "
+                                              "img-src data:; sandbox")
+    return web.Response(body=doc.content, headers=headers)
+
+
+async def no_content(request: web.Request) -> web.Response:
+    """No favicon: answer quietly instead of a 404 in every browser console."""
+    return web.Response(status=204)
