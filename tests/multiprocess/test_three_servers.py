@@ -126,10 +126,10 @@ async def test_three_servers_one_database_faults_and_a_kill(
         tmp_path: Path, fake: FakeSlack, postgres_url: str) -> None:
     rng = random.Random(10)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OFFBOARD_", "SLACK_"))}
-    env.update({"OFFBOARD_DATABASE": postgres_url, "OFFBOARD_SECRET_KEY": "the-three-servers-share-this-one-key",
-                "OFFBOARD_CONFIG": str(config_file(tmp_path)),
+    env.update({"OFFBOARD_DATABASE": postgres_url, "OFFBOARD_CONFIG": str(config_file(tmp_path)),
                 "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
-                "OFFBOARD_OUTBOX_LEASE": "2", "PYTHONUNBUFFERED": "1"})
+                "OFFBOARD_OUTBOX_LEASE": "2", "PYTHONUNBUFFERED": "1",
+                "OFFBOARD_SECRET_KEY": "the-three-servers-share-this-one-key"})
     log = tmp_path / "servers.log"
     store = PostgresStore(postgres_url)
     await store.open()  # the schema is in place before the servers race to migrate it

@@ -85,7 +85,7 @@ def test_the_sdks_own_setting_names_work_too(tmp_path: Path) -> None:
     ("", "no \\[teams\\] table"),
     ('[teams]\npublic_url = "https://x.example"\n', "cases_channel is required"),
     ('[teams]\ncases_channel = "#cases"\npublic_url = "https://x.example"\n', "is not a channel id"),
-    ('[teams]\ncases_channel = "19:c@thread.tacv2"\n', "OFFBOARD_PUBLIC_URL \\(or \\[teams\\] public_url\\) is required"),
+    ('[teams]\ncases_channel = "19:c@thread.tacv2"\n', r"\(or \[teams\] public_url\) is required"),
     ('[teams]\ncases_channel = "19:c@thread.tacv2"\npublic_url = "http://x.example"\n', "must be https"),
     (MINIMAL + 'managers = ["mary"]\n', "is not an AAD object id"),
     (MINIMAL + 'tenants = "contoso"\n', "must be a list"),
