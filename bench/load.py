@@ -1,13 +1,15 @@
 """The load process: uniquely signed block_actions, open loop at a fixed rate or closed loop.
 
-    python -m bench.load --plan FILE --url URL [--url URL2 ...] --count N --out FILE
+    python -m bench.load --bodies FILE --url URL [--url URL2 ...] --count N --out FILE
                          (--rate R | --concurrency C --duration D) [--timeout S]
 
-Open loop (``--rate``): click i is due at t0 + i/R whether or not earlier clicks
+Every request is built and signed before the clock starts (its own action_ts,
+so the bot sees a new click each time; Slack allows 5 minutes of skew). Open
+loop (``--rate``): click i is due at t0 + i/R whether or not earlier clicks
 were answered, and its latency is timed from that *scheduled* time, so a server
-that falls behind is charged for the queue it builds (no coordinated omission).
-Closed loop (``--concurrency``): C clients click back to back for D seconds;
-what they complete is the throughput. Clicks go to the URLs in turn.
+that falls behind is charged for the queue it builds. Closed loop
+(``--concurrency``): C clients click back to back for D seconds; what they
+complete is the throughput. Clicks go to the URLs in turn.
 
 The output is JSON: per click [scheduled offset s, latency s or null, HTTP
 status or 0, error or null], t0 as wall-clock time, and how late sends started.
@@ -20,41 +22,48 @@ import asyncio
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
-
-from bench.payloads import ACTION_TS, click_body, sign
+from bench.http1 import Client
+from bench.payloads import ACTION_TS, sign
 
 Result = list[Any]  # [offset, latency | None, status, error | None]
 
 
 class Load:
-    """Bodies ready to sign, the HTTP session, and what came back."""
+    """Requests ready to write, the clients, and what came back."""
 
     def __init__(self, bodies: list[bytes], urls: list[str], timeout: float) -> None:
-        self.bodies, self.urls, self.timeout = bodies, urls, timeout
+        self.timeout = timeout
+        self.loop = asyncio.get_running_loop()
+        self.clients = []
+        self.requests: list[tuple[Client, bytes]] = []
+        paths = []
+        for url in urls:
+            parts = urlsplit(url)
+            self.clients.append(Client(parts.hostname or "127.0.0.1", parts.port or 80))
+            paths.append(parts.path)
+        now = str(int(time.time()))
+        for i, template in enumerate(bodies):
+            body = template.replace(ACTION_TS.encode(), f"{now}.{i:06d}".encode())
+            client = self.clients[i % len(self.clients)]
+            headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": now,
+                       "X-Slack-Signature": sign(body, now)}
+            self.requests.append((client, client.request(paths[i % len(paths)], body, headers)))
         self.results: list[Result | None] = [None] * len(bodies)
         self.lags: list[float] = []
-        self.loop = asyncio.get_running_loop()
         self.t0 = 0.0
-        self.session: aiohttp.ClientSession | None = None
 
     async def send(self, i: int, due: float) -> None:
-        """Sign click i now, post it, and record the latency from ``due``."""
-        assert self.session is not None
+        """Write request i and record its latency from ``due``."""
         self.lags.append(self.loop.time() - due)
-        now = int(time.time())
-        body = self.bodies[i].replace(ACTION_TS.encode(), f"{now}.{i:06d}".encode())
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Slack-Request-Timestamp": str(now), "X-Slack-Signature": sign(body, str(now))}
+        client, raw = self.requests[i]
         status, error = 0, None
         try:
-            async with self.session.post(self.urls[i % len(self.urls)], data=body, headers=headers) as resp:
-                await resp.read()
-                status = resp.status
+            status = await client.send(raw, due + self.timeout)
         except TimeoutError:
             error = "timeout"
-        except aiohttp.ClientError as exc:
+        except OSError as exc:
             error = type(exc).__name__
         latency = self.loop.time() - due
         ok = error is None and status == 200
@@ -65,7 +74,7 @@ class Load:
         """Click i at t0 + i/rate, never waiting for answers."""
         self.t0 = self.loop.time() + 0.1
         tasks = []
-        for i in range(len(self.bodies)):
+        for i in range(len(self.requests)):
             due = self.t0 + i / rate
             delay = due - self.loop.time()
             if delay > 0:
@@ -74,10 +83,10 @@ class Load:
         await asyncio.gather(*tasks)
 
     async def closed_loop(self, concurrency: int, duration: float) -> None:
-        """``concurrency`` clients clicking back to back until ``duration`` is up or the plan runs out."""
+        """``concurrency`` clients clicking back to back until ``duration`` is up or the clicks run out."""
         self.t0 = self.loop.time()
         deadline = self.t0 + duration
-        counter = iter(range(len(self.bodies)))
+        counter = iter(range(len(self.requests)))
 
         async def client() -> None:
             for i in counter:
@@ -88,42 +97,34 @@ class Load:
         await asyncio.gather(*(client() for _ in range(concurrency)))
 
 
-def bodies_of(plan: dict[str, Any], start: int, count: int) -> list[bytes]:
-    """The form bodies of clicks start..start+count of the plan."""
-    clicks = plan["clicks"][start:start + count]
-    return [click_body(c, plan["messages"][c["message"]]) for c in clicks]
-
-
-def read_plan(path: str) -> dict[str, Any]:
-    """The click plan the orchestrator wrote."""
-    with open(path, encoding="utf-8") as f:
-        plan: dict[str, Any] = json.load(f)
-        return plan
+def read_bodies(path: str, start: int, count: int) -> list[bytes]:
+    """Form bodies start..start+count, one per line of the file."""
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    return [line for line in lines[start:start + count] if line]
 
 
 async def run(options: argparse.Namespace) -> dict[str, Any]:
     """Run the load and return what the output file holds."""
-    plan = read_plan(options.plan)
-    load = Load(bodies_of(plan, options.start, options.count), options.url, options.timeout)
-    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0)
-    async with aiohttp.ClientSession(connector=connector,
-                                     timeout=aiohttp.ClientTimeout(total=options.timeout)) as session:
-        load.session = session
-        wall_offset = time.time() - load.loop.time()
-        if options.concurrency:
-            await load.closed_loop(options.concurrency, options.duration)
-        else:
-            await load.open_loop(options.rate)
+    load = Load(read_bodies(options.bodies, options.start, options.count), options.url, options.timeout)
+    wall_offset = time.time() - load.loop.time()
+    if options.concurrency:
+        await load.closed_loop(options.concurrency, options.duration)
+    else:
+        await load.open_loop(options.rate)
+    for client in load.clients:
+        client.close()
     lags = sorted(load.lags) or [0.0]
     return {"t0_wall": load.t0 + wall_offset, "rate": options.rate, "concurrency": options.concurrency,
             "elapsed": load.loop.time() - load.t0, "results": [r for r in load.results if r is not None],
-            "lag_p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))], "lag_max": lags[-1]}
+            "lag_p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))], "lag_max": lags[-1],
+            "connections": sum(c.opened for c in load.clients)}
 
 
 if __name__ == "__main__":
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
-    parser.add_argument("--plan", required=True)
+    parser.add_argument("--bodies", required=True, help="one form body per line (bench/payloads.click_body)")
     parser.add_argument("--url", action="append", required=True)
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--count", type=int, required=True)

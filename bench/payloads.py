@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,6 +57,13 @@ def click_body(click: dict[str, Any], message: dict[str, Any]) -> bytes:
     """The form body of a click, with ACTION_TS still in it."""
     payload = json.dumps(click_payload(click, message), separators=(",", ":"))
     return urlencode({"payload": payload}).encode()
+
+
+def write_bodies(plan: dict[str, Any], path: Path) -> Path:
+    """Every click of a plan as a form body, one per line (what the load process reads)."""
+    bodies = (click_body(c, plan["messages"][c["message"]]) for c in plan["clicks"])
+    path.write_bytes(b"\n".join(bodies) + b"\n")
+    return path
 
 
 def command_body(text: str, user: str, channel: str) -> bytes:

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from bench.cache import cached, key
-from bench.payloads import SIGNING_SECRET, command_body, signed_headers
+from bench.payloads import SIGNING_SECRET, command_body, signed_headers, write_bodies
 from bench.procs import Proc, free_port, run_python, start_bot
 from bench.seed import seed_clicks
 from bench.workspace import ADMIN, ADMINS, bot_env, fake_setup
@@ -31,6 +31,7 @@ class Run:
     fake_url: str = ""
     fake: Proc | None = None
     plan_path: Path = Path()
+    bodies: Path = Path()
     plan: dict[str, Any] = field(default_factory=dict)
     clicks_db: Path = Path()
     servers: dict[str, float | None] = field(default_factory=dict)  # peak RSS (MB) per bot process
@@ -59,6 +60,7 @@ class Run:
         folder = await cached(self.cache, "clicks", key(["clicks", self.plan_size, share]), build)
         self.plan_path, self.clicks_db = folder / "plan.json", folder / "offboard.db"
         self.plan = json.loads(self.plan_path.read_text(encoding="utf-8"))
+        self.bodies = write_bodies(self.plan, self.work / "bodies.txt")
         setup = self.work / "fake-setup.json"
         setup.write_text(json.dumps(fake_setup(list(self.plan["messages"].values()))), encoding="utf-8")
         return setup
@@ -87,10 +89,10 @@ class Run:
         return self.servers[proc.name]
 
     async def load(self, name: str, urls: list[str], count: int, *, rate: float = 0.0, concurrency: int = 0,
-                   duration: float = 0.0, plan: Path | None = None) -> dict[str, Any]:
-        """Run the load process to the end (clicks from ``plan``, the run's plan by default); its output."""
+                   duration: float = 0.0, bodies: Path | None = None) -> dict[str, Any]:
+        """Run the load process to the end (clicks from ``bodies``, the run's plan by default); its output."""
         out = self.work / f"load-{name}.json"
-        args = ["-m", "bench.load", "--plan", str(plan or self.plan_path), "--count", str(count),
+        args = ["-m", "bench.load", "--bodies", str(bodies or self.bodies), "--count", str(count),
                 "--timeout", str(self.options.timeout), "--out", str(out)]
         args += [a for url in urls for a in ("--url", url + "/slack/events")]
         if rate:

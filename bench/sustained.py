@@ -10,11 +10,11 @@ is detected); until then each says why it was skipped.
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 from typing import Any
 
 from bench.clicks import reset_fake
+from bench.payloads import write_bodies
 from bench.postgres import TempCluster, backend_available, create_database
 from bench.procs import Proc
 from bench.run import Run
@@ -25,13 +25,13 @@ from bench.workspace import bot_env
 SKIPPED = "skipped: storage has no PostgreSQL backend yet (issue 10); rerun when it has"
 
 
-async def measure(run: Run, name: str, servers: list[tuple[Proc, str]], plan: Path | None = None,
+async def measure(run: Run, name: str, servers: list[tuple[Proc, str]], bodies: Path | None = None,
                   size: int | None = None) -> dict[str, Any]:
     """The closed-loop load against these servers; the row (servers stopped afterwards)."""
     try:
         out = await run.load(name, [url for _, url in servers], size or len(run.plan["clicks"]),
                              concurrency=run.options.sustained_concurrency,
-                             duration=run.options.sustained_duration, plan=plan)
+                             duration=run.options.sustained_duration, bodies=bodies)
     finally:
         rss = [await run.stop_bot(proc) for proc, _ in servers]
     summary = load_summary(out)
@@ -70,15 +70,14 @@ async def on_postgres(run: Run) -> list[dict[str, Any]]:
         folder.mkdir(parents=True, exist_ok=True)
         run.say("sustained: seeding PostgreSQL")
         plan = await seed_clicks(bot_env(folder, seed_url), run.plan_size, run.options.handoff_share, run.say)
-        plan_path = folder / "plan.json"
-        plan_path.write_text(json.dumps(plan), encoding="utf-8")
+        bodies = write_bodies(plan, folder / "bodies.txt")
         rows = []
         for n in processes:
             url = await create_database(base, f"offboard_bench_{n}", template="offboard_bench_seed")
             await reset_fake(run.fake_url, list(plan["messages"].values()))
             run.say(f"sustained: PostgreSQL, {n} process(es)")
             servers = [await run.start_bot(f"sustained-pg{n}-{k}", folder, url) for k in range(n)]
-            rows.append({"backend": "postgresql", **await measure(run, f"sustained-pg{n}", servers, plan_path,
+            rows.append({"backend": "postgresql", **await measure(run, f"sustained-pg{n}", servers, bodies,
                                                                   len(plan["clicks"]))})
         return rows
     finally:
