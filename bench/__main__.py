@@ -27,6 +27,7 @@ from bench.profile import render, summarize
 from bench.reads import reads
 from bench.report import heading, machine, table
 from bench.run import Run
+from bench.storecalls import render as render_calls
 from bench.sustained import sustained
 
 PHASES = ("clicks", "sustained", "reads")
@@ -45,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     a("--rates", type=numbers(int), default=[50, 200, 500, 1000], help="clicks/s, open loop (50,…,1000)")
     a("--duration", type=float, default=5.0, help="seconds of clicks per rate (5)")
     a("--handoff-share", type=float, default=0.05, help="share of clicks that complete a step (0.05)")
+    a("--all-rates", action="store_true", help="run the bot at every rate, even past one it failed at")
     a("--timeout", type=float, default=5.0, help="seconds before a click counts as an error (5)")
     a("--converge-timeout", type=float, default=15.0,
       help="seconds after the last click to wait for every card to show the stored state (15)")
@@ -52,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     a("--closed-cases", type=int, default=100_000, help="closed cases for the reads (100000)")
     a("--reads-repeat", type=int, default=3, help="times each read is repeated (3)")
     a("--read-budget", type=float, default=10.0, help="no repeat once a read took this long in all (10)")
-    a("--read-timeout", type=float, default=20.0, help="seconds before a read counts as timed out (20)")
+    a("--read-timeout", type=float, default=60.0, help="seconds before a read counts as timed out (60)")
     a("--sustained-duration", type=float, default=5.0, help="seconds of closed-loop clicks (5)")
     a("--sustained-concurrency", type=int, default=16, help="clients clicking back to back (16)")
     a("--database", help="postgresql://… for the multi-process runs (default: a temporary cluster)")
@@ -110,6 +112,10 @@ if __name__ == "__main__":
     print(table(result))
     for name, summary in (result.get("profile") or {}).items():
         print(f"\nprofile {name}:\n{render(summary)}")
+    for tier in result.get("clicks") or []:
+        if tier.get("store_calls"):
+            print(f"\nstore calls on the database the {tier['rate']}/s run left:\n"
+                  f"{render_calls(tier['store_calls'])}")
     if opts.json:
         with contextlib.suppress(FileNotFoundError):
             opts.json.parent.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ from bench.procs import Proc, free_port, start_bare
 from bench.profile import Profiler
 from bench.run import Run, warm
 from bench.stats import load_summary, ratio
+from bench.storecalls import store_calls
 from bench.workspace import bot_env
 from bot.app import services
 from bot.config import Config
@@ -59,10 +60,14 @@ async def bot_tier(run: Run, rate: int) -> dict[str, Any]:
     finally:
         rss = await run.stop_bot(proc)
     scheduled = {clicks[i]["n"]: out["t0_wall"] + r[0] for i, r in enumerate(out["results"])}
-    return {"rate": rate, "clicks": count, "ack": load_summary(out),
+    tier = {"rate": rate, "clicks": count, "ack": load_summary(out),
             "handoff": handoff_latency(clicks, scheduled, state["handoffs"]),
-            "convergence": figures, "peak_rss_mb": rss,
-            "profile": str(profiler.output) if profiler else None}
+            "convergence": figures, "peak_rss_mb": rss}
+    if profiler is not None:
+        run.say(f"{name}: timing store calls on the database it left")
+        tier["profile"] = str(profiler.output)
+        tier["store_calls"] = await store_calls(bot_env(folder, database), clicks[0]["case_id"])
+    return tier
 
 
 async def start_bare_apps(run: Run) -> dict[str, tuple[Proc, str]]:
@@ -77,19 +82,32 @@ async def start_bare_apps(run: Run) -> dict[str, tuple[Proc, str]]:
     return apps
 
 
+def skipped_tier(rate: int, count: int, failed: dict[str, Any]) -> dict[str, Any]:
+    """A rate the bot is not run at, because it already failed most clicks at a lower one."""
+    why = (f"not run: at {failed['rate']:,}/s the bot already failed {failed['ack']['errors']:,} of "
+           f"{failed['ack']['sent']:,} clicks (--all-rates runs it anyway)")
+    return {"rate": rate, "clicks": count, "skipped": why}
+
+
 async def click_tiers(run: Run) -> list[dict[str, Any]]:
     """Every rate: the bot, then bare bolt in default mode and with process_before_response."""
     apps = await start_bare_apps(run)
-    tiers = []
+    tiers: list[dict[str, Any]] = []
+    failed = None
     try:
         for rate in run.options.rates:
-            tier = await bot_tier(run, rate)
-            count = tier["clicks"]
+            count = int(rate * run.options.duration)
+            if failed is not None and not run.options.all_rates:
+                tier = skipped_tier(rate, count, failed)
+            else:
+                tier = await bot_tier(run, rate)
+                if tier["ack"]["errors"] > tier["ack"]["sent"] / 2:
+                    failed = tier
             for mode, (_, url) in apps.items():
                 run.say(f"bare bolt ({mode}): {count:,} clicks at {rate}/s")
                 tier[f"bare_{mode}"] = load_summary(await run.load(f"bare-{mode}-{rate}", [url], count,
                                                                    rate=rate))
-            bot_p99 = tier["ack"]["p99_ms"]
+            bot_p99 = tier["ack"]["p99_ms"] if "ack" in tier else None
             tier["ratios"] = {f"p99_vs_bare_{mode}": ratio(bot_p99, tier[f"bare_{mode}"]["p99_ms"])
                               for mode, _ in BARE_MODES}
             tiers.append(tier)

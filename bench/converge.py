@@ -48,6 +48,7 @@ class Checker:
         self.clicked: dict[str, set[str]] = {}
         for click in clicks:
             self.clicked.setdefault(click["case_id"], set()).add(click["item_id"])
+        self.clicks = len(clicks)
         self._seen: dict[str, tuple[Any, dict[str, str], int]] = {}
 
     async def _wanted(self, case_id: str) -> tuple[dict[str, str], int]:
@@ -98,17 +99,22 @@ async def fake_state(session: aiohttp.ClientSession, fake_url: str) -> dict[str,
 
 async def converge(checker: Checker, fake_url: str, last_click: float, give_up: float,
                    every: float = 0.5) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Poll until every message matches or ``give_up`` (wall time): the figures and the fake's state."""
+    """Poll until every click is stored and every message matches, or ``give_up`` (wall time).
+
+    Both, because a server still working through its queue has stored nothing yet,
+    and its cards then "match" the unchanged database. The figures, and the fake's state.
+    """
     async with aiohttp.ClientSession() as session:
         while True:
             state = await fake_state(session, fake_url)
             look = await checker.look(state["messages"])
-            if not look.stale or time.time() >= give_up:
+            done = not look.stale and look.applied >= checker.clicks
+            if done or time.time() >= give_up:
                 break
             await asyncio.sleep(every)
     figures = {"messages_checked": look.checked, "stale": len(look.stale), "applied": look.applied,
-               "converged_s": round(max(0.0, look.latest_change - last_click), 2) if not look.stale else None,
-               "gave_up_after_s": None if not look.stale else round(give_up - last_click, 1),
+               "converged_s": round(max(0.0, look.latest_change - last_click), 2) if done else None,
+               "gave_up_after_s": None if done else round(give_up - last_click, 1),
                "calls": state["calls"]}
     return figures, state
 

@@ -59,30 +59,33 @@ def pair(summary: dict[str, Any], timeout: float) -> str:
 
 def click_rows(tiers: list[dict[str, Any]], timeout: float) -> list[list[str]]:
     """One row per figure, one column per rate."""
-    def row(name: str, cell: Any) -> list[str]:
-        return [name, *(cell(t) for t in tiers)]
+    def row(name: str, cell: Any, bot: bool = True) -> list[str]:
+        return [name, *("not run" if bot and "skipped" in t else cell(t) for t in tiers)]
 
     def converged(t: dict[str, Any]) -> str:
         c = t["convergence"]
         if c["converged_s"] is not None:
             return f"{c['converged_s']:.2f} s ({c['messages_checked']} messages)"
-        return f"not after {c['gave_up_after_s']} s: {c['stale']} of {c['messages_checked']} stale"
+        waiting = t["clicks"] - c["applied"]
+        return (f"not after {c['gave_up_after_s']} s: {c['stale']} of {c['messages_checked']} stale"
+                + (f", {waiting:,} clicks not stored yet" if waiting > 0 else ""))
 
     def ratio(value: float | None) -> str:
         return "–" if value is None else f"{value:,.1f}×"
 
     return [
-        row("clicks sent (open loop)", lambda t: f"{t['ack']['sent']:,}"),
-        row("**bot**: ack p50 / p99 (ms, from the scheduled send)", lambda t: pair(t["ack"], timeout)),
+        row("clicks sent (open loop)", lambda t: f"{t['clicks']:,}", bot=False),
+        row("**bot**: ack p50 / p99 (ms, from the scheduled send)",
+            lambda t: t["skipped"].split(" (")[0] if "skipped" in t else pair(t["ack"], timeout), bot=False),
         row("bot: errors / answered after 3 s",
             lambda t: f"{t['ack']['errors']:,} / {t['ack']['over_3s']:,}"),
-        row("bare bolt, default: p50 / p99 (ms)", lambda t: pair(t["bare_default"], timeout)),
+        row("bare bolt, default: p50 / p99 (ms)", lambda t: pair(t["bare_default"], timeout), bot=False),
         row("bare bolt, process_before_response: p50 / p99 (ms)",
-            lambda t: pair(t["bare_process_before_response"], timeout)),
+            lambda t: pair(t["bare_process_before_response"], timeout), bot=False),
         row("bare bolt errors / after 3 s (default, pbr)",
             lambda t: f"{t['bare_default']['errors']} / {t['bare_default']['over_3s']}, "
                       f"{t['bare_process_before_response']['errors']} / "
-                      f"{t['bare_process_before_response']['over_3s']}"),
+                      f"{t['bare_process_before_response']['over_3s']}", bot=False),
         row("bot p99 ÷ bare default p99", lambda t: ratio(t["ratios"]["p99_vs_bare_default"])),
         row("bot p99 ÷ bare process_before_response p99",
             lambda t: ratio(t["ratios"]["p99_vs_bare_process_before_response"])),
@@ -94,7 +97,7 @@ def click_rows(tiers: list[dict[str, Any]], timeout: float) -> list[list[str]]:
         row("bot peak RSS (MB)", lambda t: "–" if t["peak_rss_mb"] is None else f"{t['peak_rss_mb']:,.0f}"),
         row("load process: send lag p99 (ms)",
             lambda t: ms(max(t[k]["send_lag_p99_ms"] or 0 for k in
-                             ("ack", "bare_default", "bare_process_before_response")))),
+                             ("ack", "bare_default", "bare_process_before_response") if k in t)), bot=False),
     ]
 
 
