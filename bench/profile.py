@@ -58,10 +58,22 @@ class Profiler:
             await self.process.wait()
 
 
+OURS = ("adapters/", "dialogs/", "storage/", "bot/outbox.py", "bot/documents/")
+LIBRARIES = ("aiosqlite/", "slack_bolt/", "slack_sdk/", "aiohttp/", "urllib/", "json/", "dataclasses.py",
+             "jinja2/")
+
+
+def function(frame: str) -> str:
+    """A frame without its line number: ``handle (adapters/slack/http.py)``."""
+    name, _, where = frame.partition(" (")
+    return f"{name} ({where.rsplit(':', 1)[0]})" if where else name
+
+
 def summarize(path: Path, top: int = 20) -> dict[str, Any]:
-    """Samples per thread, and the functions with the most samples: inclusive and on top of the stack."""
+    """Samples per thread; our functions and the libraries' by samples in their stack; the tops of stacks."""
     threads: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    libraries: Counter[str] = Counter()
     own: Counter[str] = Counter()
     total = 0
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -69,24 +81,30 @@ def summarize(path: Path, top: int = 20) -> dict[str, Any]:
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = stack.split(";")
+        raw = stack.split(";")
+        frames = [function(f) for f in raw]
         total += n
-        threads[frames[0]] += n
+        threads[raw[0].split(": ", 1)[-1]] += n  # "thread (id): name"
         for frame in set(frames[1:]):
-            inclusive[frame] += n
+            if any(p in frame for p in OURS):
+                inclusive[frame] += n
+        for lib in {p for p in LIBRARIES for f in frames[1:] if p in f}:
+            libraries[lib.rstrip("/")] += n
         own[frames[-1]] += n
 
     def share(counts: Counter[str]) -> list[list[Any]]:
         return [[name, n, round(100 * n / total, 1)] for name, n in counts.most_common(top)] if total else []
 
-    return {"samples": total, "threads": share(threads), "inclusive": share(inclusive), "own": share(own)}
+    return {"samples": total, "threads": share(threads), "ours": share(inclusive),
+            "libraries": share(libraries), "own": share(own)}
 
 
 def render(summary: dict[str, Any]) -> str:
     """The summary as text."""
     lines = [f"{summary['samples']:,} busy samples"]
-    for title, key in (("per thread", "threads"), ("inclusive (in the stack)", "inclusive"),
-                       ("own (top of the stack)", "own")):
+    for title, key in (("per thread", "threads"), ("our functions, samples with them in the stack", "ours"),
+                       ("libraries, samples with them in the stack", "libraries"),
+                       ("top of the stack (where the CPU was)", "own")):
         lines.append(f"\n{title}:")
         lines += [f"  {pct:5.1f} %  {name}" for name, _, pct in summary[key]]
     return "\n".join(lines)

@@ -90,6 +90,15 @@ async def dashboard(url: str) -> dict[str, Any]:
     return {"s": time.perf_counter() - started, "bytes": len(data)}
 
 
+def server_read(name: str, url: str, fake_url: str) -> Attempt:
+    """One of the reads the server answers, against the server at ``url``."""
+    if name == "list":
+        return lambda: offboard_list(url)
+    if name == "app_home":
+        return lambda: app_home(url, fake_url)
+    return lambda: dashboard(url)
+
+
 async def cases_cli(run: Run, folder: Path, database: str) -> dict[str, Any]:
     """``python -m bot cases``, wall time from start to exit (a new process each time)."""
     status, seconds, out = await run_python(["-m", "bot", "cases"], folder / "cases.log",
@@ -122,10 +131,15 @@ async def reads(run: Run) -> dict[str, Any]:
     out["cases_cli"] = await repeat(run, "bot cases", lambda: cases_cli(run, folder, database))
     await reset_fake(run.fake_url)
     proc, url = await run.start_bot("reads", folder, database)
+    rss: list[float] = []
     try:
-        out["list"] = await repeat(run, "/offboard list", lambda: offboard_list(url))
-        out["app_home"] = await repeat(run, "App Home", lambda: app_home(url, run.fake_url))
-        out["dashboard"] = await repeat(run, "dashboard", lambda: dashboard(url))
+        for name, what in (("list", "/offboard list"), ("app_home", "App Home"), ("dashboard", "dashboard")):
+            out[name] = await repeat(run, what, server_read(name, url, run.fake_url))
+            if out[name]["timed_out"] and name != "dashboard":
+                # The abandoned request still runs in the server: the next read gets a fresh one.
+                rss.append(await run.stop_bot(proc) or 0.0)
+                proc, url = await run.start_bot(f"reads-after-{name}", folder, database)
     finally:
-        out["peak_rss_mb"] = await run.stop_bot(proc)
+        rss.append(await run.stop_bot(proc) or 0.0)
+    out["peak_rss_mb"] = max(rss)
     return out
