@@ -54,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     a("--closed-cases", type=int, default=100_000, help="closed cases for the reads (100000)")
     a("--reads-repeat", type=int, default=3, help="times each read is repeated (3)")
     a("--read-budget", type=float, default=10.0, help="no repeat once a read took this long in all (10)")
-    a("--read-timeout", type=float, default=60.0, help="seconds before a read counts as timed out (60)")
+    a("--read-timeout", type=float, default=30.0, help="seconds before a read counts as timed out (30)")
     a("--sustained-duration", type=float, default=5.0, help="seconds of closed-loop clicks (5)")
     a("--sustained-concurrency", type=int, default=16, help="clients clicking back to back (16)")
     a("--database", help="postgresql://… for the multi-process runs (default: a temporary cluster)")
