@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import shutil
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cache import default_cache_dir
-from bench.clicks import click_tiers
+from bench.clicks import click_tiers, profiled_run
 from bench.procs import start_fake
 from bench.profile import render, summarize
 from bench.reads import reads
@@ -60,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     a("--database", help="postgresql://… for the multi-process runs (default: a temporary cluster)")
     a("--processes", type=numbers(int), default=[1, 2, 3], help="server processes on PostgreSQL (1,2,3)")
     a("--only", type=numbers(str), default=list(PHASES), help="phases to run: clicks,sustained,reads")
-    a("--profile", type=Path, help="record the server with py-spy during the lowest rate, into this folder")
+    a("--profile", type=Path, help="run the lowest rate once more under py-spy; its output goes here")
     a("--cache-dir", type=Path, default=default_cache_dir(), help="where seeded databases are kept")
     a("--keep", action="store_true", help="keep this run's folder (logs, databases, load output)")
     a("--label", default="", help="a word for the heading, e.g. baseline")
@@ -83,6 +82,8 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
         run.fake, run.fake_url = await start_fake(setup, work)
         if "clicks" in options.only:
             figures["clicks"] = await click_tiers(run)
+            if options.profile:
+                figures["profiled_run"] = await profiled_run(run)
         if "sustained" in options.only:
             figures["sustained"] = await sustained(run)
         if "reads" in options.only:
@@ -98,10 +99,23 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
     figures["peak_rss_mb"] = max(rss) if rss else None
     figures["peak_rss_mb_by_server"] = run.servers
     figures["machine"]["load_average_at_end"] = os.getloadavg()
-    if options.profile:
-        profiles = sorted(options.profile.glob("bot-*.txt"))
-        figures["profile"] = {p.name: summarize(p) for p in profiles}
+    if figures.get("profiled_run"):
+        path = Path(figures["profiled_run"]["profile"])
+        figures["profile"] = {path.name: summarize(path)}
     return figures
+
+
+def print_profile(figures: dict[str, Any]) -> None:
+    """Below the table: py-spy's summary and the store calls, when --profile was given."""
+    profiled = figures.get("profiled_run")
+    if not profiled:
+        return
+    ack = profiled["ack"]
+    for name, summary in figures["profile"].items():
+        print(f"\nprofile {name} (a run of its own at {profiled['rate']}/s; with py-spy attached the bot's "
+              f"ack p50 / p99 were {ack['p50_ms']} / {ack['p99_ms']} ms, {ack['errors']} errors):\n"
+              f"{render(summary)}")
+    print(f"\nstore calls on the database that run left:\n{render_calls(profiled['store_calls'])}")
 
 
 if __name__ == "__main__":
@@ -110,13 +124,7 @@ if __name__ == "__main__":
     print(heading(result))
     print()
     print(table(result))
-    for name, summary in (result.get("profile") or {}).items():
-        print(f"\nprofile {name}:\n{render(summary)}")
-    for tier in result.get("clicks") or []:
-        if tier.get("store_calls"):
-            print(f"\nstore calls on the database the {tier['rate']}/s run left:\n"
-                  f"{render_calls(tier['store_calls'])}")
+    print_profile(result)
     if opts.json:
-        with contextlib.suppress(FileNotFoundError):
-            opts.json.parent.mkdir(parents=True, exist_ok=True)
+        opts.json.parent.mkdir(parents=True, exist_ok=True)
         opts.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

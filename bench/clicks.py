@@ -32,9 +32,9 @@ async def reset_fake(fake_url: str, messages: list[dict[str, Any]] | None = None
         await resp.read()
 
 
-async def bot_tier(run: Run, rate: int) -> dict[str, Any]:
-    """The real server at one rate: ack latency, hand-offs, convergence, peak RSS."""
-    name = f"bot-{rate}"
+async def bot_tier(run: Run, rate: int, *, profiled: bool = False) -> dict[str, Any]:
+    """The real server at one rate: ack latency, hand-offs, convergence, peak RSS (and py-spy's view)."""
+    name = f"bot-{rate}" + ("-profiled" if profiled else "")
     count = int(rate * run.options.duration)
     clicks = run.plan["clicks"][:count]
     folder, database = run.fresh_clicks_db(name)
@@ -47,8 +47,8 @@ async def bot_tier(run: Run, rate: int) -> dict[str, Any]:
         assert settings is not None
         async with services(config) as svc:
             checker = Checker(svc.engine, svc.store, settings, clicks)
-            if run.options.profile and rate == min(run.options.rates):
-                profiler = await Profiler.start(proc.pid, run.options.profile / f"bot-{rate}.txt")
+            if profiled:
+                profiler = await Profiler.start(proc.pid, run.options.profile / f"{name}.txt")
             run.say(f"{name}: {count:,} clicks at {rate}/s")
             out = await run.load(name, [url], count, rate=rate)
             last_click = out["t0_wall"] + (count - 1) / rate
@@ -87,6 +87,12 @@ def skipped_tier(rate: int, count: int, failed: dict[str, Any]) -> dict[str, Any
     why = (f"not run: at {failed['rate']:,}/s the bot already failed {failed['ack']['errors']:,} of "
            f"{failed['ack']['sent']:,} clicks (--all-rates runs it anyway)")
     return {"rate": rate, "clicks": count, "skipped": why}
+
+
+async def profiled_run(run: Run) -> dict[str, Any]:
+    """The lowest rate once more, with py-spy attached (sampling slows the server: the table's run is
+    never the profiled one)."""
+    return await bot_tier(run, min(run.options.rates), profiled=True)
 
 
 async def click_tiers(run: Run) -> list[dict[str, Any]]:
