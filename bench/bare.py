@@ -27,6 +27,7 @@ def bare_app(signing_secret: str, api_url: str, process_before_response: bool) -
                    process_before_response=process_before_response, name="bare")
 
     async def ack_only(ack: Callable[..., Awaitable[Any]]) -> None:
+        """Acknowledge; nothing else."""
         await ack()
 
     app.action(re.compile(".*"))(ack_only)

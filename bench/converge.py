@@ -90,6 +90,11 @@ class Checker:
         return look
 
 
+def settled(look: Look, clicks: int) -> bool:
+    """Every click stored, and every message as stored (unchanged cards "match" an unchanged database)."""
+    return not look.stale and look.applied >= clicks
+
+
 async def fake_state(session: aiohttp.ClientSession, fake_url: str) -> dict[str, Any]:
     """GET /bench/state."""
     async with session.get(f"{fake_url}/bench/state") as resp:
@@ -108,7 +113,7 @@ async def converge(checker: Checker, fake_url: str, last_click: float, give_up: 
         while True:
             state = await fake_state(session, fake_url)
             look = await checker.look(state["messages"])
-            done = not look.stale and look.applied >= checker.clicks
+            done = settled(look, checker.clicks)
             if done or time.time() >= give_up:
                 break
             await asyncio.sleep(every)

@@ -52,6 +52,7 @@ class Message:
 
     @property
     def digest(self) -> str:
+        """The digest of its blocks (computed once per change)."""
         if self._digest is None:
             self._digest = digest(self.blocks)
         return self._digest
@@ -108,6 +109,7 @@ class FakeSlack:
 
     # ---- methods
     def post(self, args: dict[str, Any], at: float) -> dict[str, Any]:
+        """chat.postMessage: a new message (a hand-off post is also noted with its time)."""
         channel = str(args.get("channel", ""))
         ts = f"{int(at)}.{next(self._ids):06d}"
         blocks = args.get("blocks") or []
@@ -117,6 +119,7 @@ class FakeSlack:
         return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts}}
 
     def update(self, args: dict[str, Any], at: float) -> dict[str, Any]:
+        """chat.update: the message's blocks now, and when they changed."""
         key = f"{args.get('channel')}/{args.get('ts')}"
         message = self.messages.get(key)
         if message is None:
@@ -126,13 +129,16 @@ class FakeSlack:
         return {"ok": True, "channel": message.channel, "ts": message.ts}
 
     def publish(self, args: dict[str, Any], at: float) -> dict[str, Any]:
+        """views.publish: when someone's Home tab was published."""
         self.publishes.setdefault(str(args.get("user_id")), []).append(at)
         return {"ok": True, "view": {"id": f"V{next(self._ids)}"}}
 
     def view(self, args: dict[str, Any], at: float) -> dict[str, Any]:
+        """views.open / update / push: a view id."""
         return {"ok": True, "view": {"id": args.get("view_id") or f"V{next(self._ids)}", "hash": "h"}}
 
     def upload_url(self, args: dict[str, Any], at: float) -> dict[str, Any]:
+        """files.getUploadURLExternal: where to upload."""
         file_id = f"F{next(self._ids)}"
         return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
 

@@ -40,6 +40,7 @@ class Connection(asyncio.Protocol):
             self.answer.set_exception(ConnectionResetError("the server closed the connection"))
 
     def close(self) -> None:
+        """Hang up (an answer still on its way is dropped)."""
         self.closed = True
         if self.transport is not None:
             self.transport.close()

@@ -43,6 +43,7 @@ class Proc:
 
     @property
     def pid(self) -> int:
+        """Its process id."""
         return self.process.pid
 
     def peak_rss_mb(self) -> float | None:

@@ -82,3 +82,36 @@ def test_tiny_run_has_every_figure(tmp_path: Path) -> None:
                 "`/offboard list`", "App Home", "dashboard, first page", "`python -m bot cases`",
                 "clicks/s sustained, sqlite, 1 process(es)", "peak RSS of any bot server"):
         assert row in table, row
+
+
+# ---------------------------------------------------------------- the parts the figures rest on
+
+def test_a_server_that_stored_nothing_has_not_converged() -> None:
+    from bench.converge import Look, settled
+
+    assert not settled(Look(checked=10, stale=[], applied=0), clicks=5)  # its cards still "match"
+    assert not settled(Look(checked=10, stale=["C0ADMIN/1.000001"], applied=5), clicks=5)
+    assert settled(Look(checked=10, stale=[], applied=5), clicks=5)
+
+
+def test_a_click_never_answered_counts_in_the_percentiles_as_never_answered() -> None:
+    from bench.stats import load_summary
+
+    results = [[0.0, 0.010, 200, None]] * 98 + [[0.0, None, 0, "timeout"], [0.0, None, 503, "status"]]
+    summary = load_summary({"results": results, "elapsed": 1.0, "lag_p99": 0.001, "lag_max": 0.002})
+    assert (summary["sent"], summary["answered"], summary["errors"]) == (100, 98, 2)
+    assert summary["error_kinds"] == {"timeout": 1, "HTTP 503": 1}
+    assert summary["p50_ms"] == 10.0 and not summary["p50_unanswered"]
+    assert summary["p99_ms"] is None and summary["p99_unanswered"]
+
+
+def test_the_load_process_reads_a_response_to_its_end_however_it_arrives() -> None:
+    from bench.http1 import _complete
+
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n"
+    assert _complete(bytearray(head[:20])) is None
+    assert _complete(bytearray(head + b"abc")) is None
+    assert _complete(bytearray(head + b"abcde")) == 200
+    chunked = b"HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n"
+    assert _complete(bytearray(chunked)) is None
+    assert _complete(bytearray(chunked + b"0\r\n\r\n")) == 401
