@@ -43,9 +43,9 @@ def _proc_line(path: str, name: str) -> str | None:
 
 
 def ms(value: float | None, unanswered: bool = False, timeout: float | None = None) -> str:
-    """A latency for the table: 1.2 / 345 / 6,789; never answered: > the timeout."""
+    """A latency for the table: 1.2 / 345 / 6,789; never answered: > the timeout (or "never")."""
     if unanswered:
-        return f"> {timeout * 1000:,.0f}" if timeout else "unanswered"
+        return f"> {timeout * 1000:,.0f}" if timeout else "never"
     if value is None:
         return "–"
     return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
@@ -83,9 +83,9 @@ def click_rows(tiers: list[dict[str, Any]], timeout: float) -> list[list[str]]:
         row("bare bolt, process_before_response: p50 / p99 (ms)",
             lambda t: pair(t["bare_process_before_response"], timeout), bot=False),
         row("bare bolt errors / after 3 s (default, pbr)",
-            lambda t: f"{t['bare_default']['errors']} / {t['bare_default']['over_3s']}, "
-                      f"{t['bare_process_before_response']['errors']} / "
-                      f"{t['bare_process_before_response']['over_3s']}", bot=False),
+            lambda t: f"{t['bare_default']['errors']:,} / {t['bare_default']['over_3s']:,}, "
+                      f"{t['bare_process_before_response']['errors']:,} / "
+                      f"{t['bare_process_before_response']['over_3s']:,}", bot=False),
         row("bot p99 ÷ bare default p99", lambda t: ratio(t["ratios"]["p99_vs_bare_default"])),
         row("bot p99 ÷ bare process_before_response p99",
             lambda t: ratio(t["ratios"]["p99_vs_bare_process_before_response"])),
