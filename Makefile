@@ -30,8 +30,10 @@ lint: $(STAMP)
 
 check: lint test
 
+# make bench — the real server under Slack's load beside a bare bolt app (docs/BENCHMARKS.md);
+# options through BENCH_ARGS, e.g. make bench BENCH_ARGS='--rates 50,200 --json bench.json'
 bench: $(STAMP)
-	$(PY) -m bench.engine
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

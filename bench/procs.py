@@ -1,0 +1,138 @@
+"""The processes a run starts: the fake Web API, bot servers, bare bolt apps, the load, the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import aiohttp
+
+from bench.workspace import ROOT
+
+PY = sys.executable
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Proc:
+    """One child process, its log file, and its peak memory."""
+
+    def __init__(self, name: str, process: asyncio.subprocess.Process, log: Path) -> None:
+        self.name, self.process, self.log = name, process, log
+
+    @classmethod
+    async def start(cls, name: str, args: list[str], log: Path, env: Mapping[str, str] | None = None,
+                    stdout: int = asyncio.subprocess.DEVNULL) -> Proc:
+        """Start ``python ARGS`` from the repository root, stderr to ``log``."""
+        with log.open("ab") as err:
+            process = await asyncio.create_subprocess_exec(
+                PY, *args, cwd=ROOT, env=dict(env) if env is not None else None,
+                stdin=asyncio.subprocess.DEVNULL, stdout=stdout, stderr=err)
+        return cls(name, process, log)
+
+    @property
+    def pid(self) -> int:
+        """Its process id."""
+        return self.process.pid
+
+    def peak_rss_mb(self) -> float | None:
+        """The most memory the process has held so far (VmHWM), in MB; None off Linux."""
+        try:
+            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        except OSError:
+            return None
+        return None
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM, then SIGKILL after ``grace`` seconds."""
+        if self.process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.process.wait(), grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            await self.process.wait()
+
+    def tail(self, lines: int = 20) -> str:
+        """The end of its log, for error messages."""
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+async def start_fake(setup: Path, run_dir: Path) -> tuple[Proc, str]:
+    """The fake Web API; its base URL (``http://127.0.0.1:PORT``)."""
+    proc = await Proc.start("fake", ["-m", "bench.fake", "--setup", str(setup)], run_dir / "fake.log",
+                            stdout=asyncio.subprocess.PIPE)
+    assert proc.process.stdout is not None
+    try:
+        line = await asyncio.wait_for(proc.process.stdout.readline(), 30)
+        port = int(line)
+    except (TimeoutError, ValueError):
+        await proc.stop()
+        raise RuntimeError(f"the fake Web API did not start:\n{proc.tail()}") from None
+    return proc, f"http://127.0.0.1:{port}"
+
+
+async def start_bot(name: str, env: Mapping[str, str], run_dir: Path, within: float = 60) -> Proc:
+    """``python -m bot serve`` on the port ``env`` names, once /healthz answers."""
+    proc = await Proc.start(name, ["-m", "bot", "serve"], run_dir / f"{name}.log", env)
+    await wait_http(proc, f"http://127.0.0.1:{env['OFFBOARD_PORT']}/healthz", within)
+    return proc
+
+
+async def start_bare(name: str, port: int, api_url: str, secret: str, pbr: bool, run_dir: Path) -> Proc:
+    """A bare bolt app that only acks (bench/bare.py)."""
+    args = ["-m", "bench.bare", "--port", str(port), "--api-url", api_url, "--signing-secret", secret]
+    proc = await Proc.start(name, args + (["--process-before-response"] if pbr else []),
+                            run_dir / f"{name}.log")
+    await wait_http(proc, f"http://127.0.0.1:{port}/slack/events", 30, any_status=True)
+    return proc
+
+
+async def wait_http(proc: Proc, url: str, within: float, any_status: bool = False) -> None:
+    """Poll ``url`` until it answers (200, or anything with ``any_status``)."""
+    deadline = time.monotonic() + within
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            if proc.process.returncode is not None:
+                break
+            with contextlib.suppress(aiohttp.ClientError, OSError):
+                async with session.get(url, timeout=aiohttp.ClientTimeout(total=5)) as resp:
+                    if any_status or resp.status == 200:
+                        return
+            await asyncio.sleep(0.1)
+    await proc.stop()
+    raise RuntimeError(f"{proc.name} did not come up at {url}:\n{proc.tail()}")
+
+
+async def run_python(args: list[str], log: Path, env: Mapping[str, str] | None = None,
+                     limit: float | None = None) -> tuple[int | None, float, bytes]:
+    """Run ``python ARGS`` to the end: (exit status, or None past ``limit`` s; wall seconds; stdout)."""
+    started = time.perf_counter()
+    proc = await Proc.start(log.stem, args, log, env, stdout=asyncio.subprocess.PIPE)
+    try:
+        out, _ = await asyncio.wait_for(proc.process.communicate(), limit)
+    except TimeoutError:
+        return None, time.perf_counter() - started, b""
+    finally:  # timed out or cancelled: no process is left behind
+        if proc.process.returncode is None:
+            await proc.stop(grace=2)
+    return proc.process.returncode, time.perf_counter() - started, out
