@@ -46,7 +46,9 @@ def bot_env(run_dir: Path, database: str, *, port: int = 8080, api_url: str = ""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OFFBOARD_", "SLACK_"))}
     env = {**base, "OFFBOARD_DATABASE": database, "OFFBOARD_CONFIG": str(write_config(run_dir)),
            "OFFBOARD_HOST": "127.0.0.1", "OFFBOARD_PORT": str(port),
-           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+           "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           # Every server of a run signs alike (required with PostgreSQL: several processes).
+           "OFFBOARD_SECRET_KEY": "the-benchmark-servers-share-this-key"}
     if api_url:
         env["SLACK_API_URL"] = api_url
     return env
