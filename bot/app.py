@@ -56,7 +56,7 @@ async def services(config: Config) -> AsyncIterator[Services]:
     store = SQLiteStore(config.database)
     await store.open()
     try:
-        engine = Engine(store, checklists, tz=config.tz)
+        engine = Engine(store, checklists, tz=config.tz, phone_region=config.phone_region)
         dispatcher = Dispatcher(store)
         documents = Documents(engine, company=config.company, templates=config.templates)
         yield Services(config, store, engine, dispatcher, checklists, documents)

@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 from bot.documents.company import Company
 from dialogs.checklist import BUILTIN_DIR
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+VIEWERS = ("departments", "everyone")
 
 
 class ConfigError(Exception):
@@ -45,6 +48,9 @@ class Config:
     company: Company = field(default_factory=Company)  # the [company] table: who signs the documents
     web_token: Secret | None = None  # required when the server listens beyond the loopback
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)  # for adapters' own settings
+    phone_region: str = "US"  # phone numbers typed without +country are read in this region
+    render_timeout: float = 5.0  # seconds a document may take to render before it is stopped
+    viewers: str = "departments"  # who may list and view cases: departments (and managers) | everyone
 
     @property
     def tz(self) -> ZoneInfo:
@@ -85,6 +91,18 @@ class Config:
         checklists = pick("checklists", None)
         if isinstance(checklists, str):
             checklists = [p for p in checklists.split(os.pathsep) if p]
+        region = str(pick("phone_region", "US")).strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(f"OFFBOARD_PHONE_REGION {region!r} is not a region code such as US, GB or DE")
+        try:
+            render_timeout = float(pick("render_timeout", 5))
+        except (TypeError, ValueError):
+            raise ConfigError("OFFBOARD_RENDER_TIMEOUT must be a number of seconds") from None
+        if not 0 < render_timeout <= 600:
+            raise ConfigError(f"OFFBOARD_RENDER_TIMEOUT {render_timeout} must be between 0 and 600 seconds")
+        viewers = str(pick("viewers", "departments"))
+        if viewers not in VIEWERS:
+            raise ConfigError(f"[offboard] viewers = {viewers!r}: choose one of {', '.join(VIEWERS)}")
         config = cls(
             database=Path(pick("database", "data/offboard.db")),
             host=str(pick("host", "127.0.0.1")),
@@ -96,6 +114,9 @@ class Config:
             company=company,
             web_token=Secret(str(pick("web_token", ""))) or None,
             environ=dict(env),
+            phone_region=region,
+            render_timeout=render_timeout,
+            viewers=viewers,
         )
         if not config.local and not config.web_token:
             raise ConfigError(

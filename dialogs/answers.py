@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,7 +24,7 @@ def parse_answer(item: ItemDef, raw: Mapping[str, Any]) -> dict[str, Any]:
         detail = str(raw.get("detail") or "").strip()
         if item.detail and value["answer"]:
             label = item.detail
-            value["detail"] = _field(lambda: clean_text(detail, label=label), "detail")
+            value["detail"] = _field(lambda: clean_text(detail, label=label, multiline=True), "detail")
     elif item.kind == "amount":
         for name in item.fields:
             text = str(raw.get(name) or "").strip()
@@ -36,7 +37,7 @@ def parse_answer(item: ItemDef, raw: Mapping[str, Any]) -> dict[str, Any]:
                 raise InvalidInput(exc.message, field=name) from None
     elif item.kind == "text":
         value["text"] = _field(lambda: clean_text(str(raw.get("text") or ""),
-                                                  label=item.input_label or "Answer"), "text")
+                                                  label=item.input_label or "Answer", multiline=True), "text")
     elif item.kind == "date":
         value["date"] = _field(lambda: parse_date(str(raw.get("date") or ""),
                                                   label=item.input_label or "Date").isoformat(), "date")
@@ -71,7 +72,9 @@ def parse_tickets(raw: Any) -> list[dict[str, Any]]:
     for n, row in enumerate(raw, 1):
         if not isinstance(row, Mapping):
             raise InvalidInput(f"Ticket row {n} is not a row", field="tickets")
-        number = clean_text(str(row.get("number") or ""), label=f"Ticket row {n}: number")
+        # NFKC: "４２" typed on a Japanese keyboard is ticket 42.
+        number = unicodedata.normalize(
+            "NFKC", clean_text(str(row.get("number") or ""), label=f"Ticket row {n}: number"))
         if len(number) > 40:
             raise InvalidInput(f"Ticket row {n}: number is too long", field="tickets")
         if any(r["number"] == number for r in rows):

@@ -18,10 +18,11 @@ from dialogs.answers import parse_answer
 from dialogs.checklist import Checklist
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from dialogs.header import parse_header
+from dialogs.names import legacy_client_key
 from dialogs.outcome import Outcome, duplicate, stale_case, stale_item
 from dialogs.present import CaseView
 from dialogs.settle import Settler
-from dialogs.values import clean_client_name, clean_text, client_key
+from dialogs.values import DEFAULT_PHONE_REGION, clean_client_name, clean_text, client_key
 from dialogs.views import CaseSummary, StepCard
 from storage.base import CaseRecord, EventRecord, ItemRecord, Store, WriteTx
 
@@ -40,7 +41,7 @@ class Engine:
     """Runs cases through checklists; the only place where the SOP's rules live."""
 
     def __init__(self, store: Store, checklists: Checklist | Mapping[str, Checklist], *,
-                 clock: Clock = utcnow, tz: tzinfo = UTC) -> None:
+                 clock: Clock = utcnow, tz: tzinfo = UTC, phone_region: str = DEFAULT_PHONE_REGION) -> None:
         if isinstance(checklists, Checklist):
             checklists = {checklists.id: checklists}
         if not checklists:
@@ -50,6 +51,7 @@ class Engine:
         self.default_checklist = next(iter(self.checklists.values()))
         self.clock = clock
         self.tz = tz
+        self.phone_region = phone_region
 
     def today(self) -> date:
         """Today's date where the MSP works."""
@@ -71,16 +73,18 @@ class Engine:
             raise NotFound(f"No checklist {checklist_id!r}; loaded: {', '.join(self.checklists)}")
         check_case_permission(actor, checklist, "open a case")
         name = clean_client_name(client)
-        clean_header = parse_header(checklist, header, self.today())
+        clean_header = parse_header(checklist, header, self.today(), phone_region=self.phone_region)
         now = self.clock()
         async with self.store.write() as tx:
             if request_id and (done := await tx.request_result(request_id)):
                 return duplicate(done)
             key = client_key(name)
-            existing = await tx.find_open_case(key)
+            existing = await tx.find_open_case(key) or await tx.find_open_case(legacy_client_key(name))
             if existing is not None:
+                same = "".join(existing.client.split()).casefold() == "".join(name.split()).casefold()
+                alike = "" if same else f"“{name}” looks like {existing.client}: "
                 raise Conflict(
-                    f"{existing.client} already has an open case, opened "
+                    f"{alike}{existing.client} already has an open case, opened "
                     f"{existing.opened_at.astimezone(self.tz):%Y-%m-%d} by "
                     f"{existing.opened_by.get('name', 'someone')} (case {existing.id}).",
                     case_id=existing.id)
@@ -105,7 +109,7 @@ class Engine:
     async def cancel_case(self, case_id: str, reason: str, actor: Actor, *,
                           request_id: str | None = None) -> Outcome:
         """Cancel an open case, with a reason; its history stays."""
-        reason = clean_text(reason, label="Reason")
+        reason = clean_text(reason, label="Reason", multiline=True)
 
         async def cancel(tx: WriteTx, cl: Checklist, case: CaseRecord,
                          records: dict[str, ItemRecord], view: CaseView) -> Outcome:
@@ -233,7 +237,7 @@ class Engine:
     async def not_applicable(self, case_id: str, item_id: str, reason: str, actor: Actor,
                              seen_version: int, *, request_id: str | None = None) -> Outcome:
         """Mark an item not applicable, with a reason."""
-        reason = clean_text(reason, label="Reason")
+        reason = clean_text(reason, label="Reason", multiline=True)
 
         async def apply(tx: WriteTx, cl: Checklist, case: CaseRecord,
                         records: dict[str, ItemRecord], view: CaseView) -> Outcome:

@@ -7,12 +7,11 @@ from datetime import date
 
 from dialogs.checklist import Checklist
 from dialogs.errors import InvalidInput
-from dialogs.values import clean_text, parse_date, parse_email, parse_phone
-
-_PARSERS = {"email": parse_email, "phone": parse_phone}
+from dialogs.values import DEFAULT_PHONE_REGION, clean_text, parse_date, parse_email, parse_phone
 
 
-def parse_header(checklist: Checklist, raw: Mapping[str, str], today: date) -> dict[str, str]:
+def parse_header(checklist: Checklist, raw: Mapping[str, str], today: date, *,
+                 phone_region: str = DEFAULT_PHONE_REGION) -> dict[str, str]:
     """Every header field checked per its kind; InvalidInput names the first bad field."""
     known = {h.id for h in checklist.header}
     unknown = sorted(set(raw) - known - {"client"})
@@ -34,8 +33,10 @@ def parse_header(checklist: Checklist, raw: Mapping[str, str], today: date) -> d
                     raise InvalidInput(
                         f"{h.label} {when.isoformat()} is in the past (today is {today.isoformat()})")
                 out[h.id] = when.isoformat()
-            elif h.kind in _PARSERS:
-                out[h.id] = _PARSERS[h.kind](text, label=h.label)
+            elif h.kind == "email":
+                out[h.id] = parse_email(text, label=h.label)
+            elif h.kind == "phone":
+                out[h.id] = parse_phone(text, label=h.label, region=phone_region)
             else:
                 out[h.id] = clean_text(text, label=h.label)
         except InvalidInput as exc:

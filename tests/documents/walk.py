@@ -10,7 +10,7 @@ from dialogs.engine import Engine
 from tests.conftest import ALICE, HEADER, MARY, TOM, StillClock
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-FULL_HEADER = {**HEADER, "consultant_name": "Sam Successor", "consultant_phone": "+1 555 010 9999",
+FULL_HEADER = {**HEADER, "consultant_name": "Sam Successor", "consultant_phone": "+1 202 555 0199",
                "consultant_email": "sam@newtech.example"}
 
 

@@ -98,12 +98,12 @@ async def test_an_unknown_header_field_is_refused(engine: Engine, store: SQLiteS
 
 async def test_the_consultant_is_kept_when_given(engine: Engine, store: SQLiteStore) -> None:
     walk = await open_case(engine, header=header(consultant_name="Chris Consultant",
-                                                 consultant_phone="(555) 010-9999",
+                                                 consultant_phone="(202) 555-0199",
                                                  consultant_email="chris@newtech.example"))
     case = await store.get_case(walk.case_id)
     assert case is not None
     assert case.header["consultant_name"] == "Chris Consultant"
-    assert case.header["consultant_phone"] == "(555) 010-9999"
+    assert case.header["consultant_phone"] == "(202) 555-0199"
     assert case.header["consultant_email"] == "chris@newtech.example"
 
 
@@ -214,3 +214,22 @@ async def test_the_same_open_request_twice_opens_one_case(engine: Engine, store:
     assert first.status == "changed"
     assert again.status == "duplicate" and again.case_id == first.case_id
     assert len(await store.list_cases()) == 1
+
+
+# ---------------------------------------------------------------- look-alike names
+@pytest.mark.parametrize("alike", ["\u0410cmeCo", "ＡｃｍｅＣｏ", "Acme\u200dCo", "AcrneCo"])
+async def test_a_look_alike_of_an_open_case_is_the_same_client(engine: Engine, store: SQLiteStore,
+                                                               alike: str) -> None:
+    await open_case(engine, "AcmeCo")
+    with pytest.raises(Conflict, match="looks like AcmeCo: AcmeCo already has an open case"):
+        await engine.open_case(alike, HEADER, ALICE)
+    assert [c.client for c in await store.list_cases()] == ["AcmeCo"]
+
+
+async def test_a_phone_is_read_in_the_configured_region(store: SQLiteStore, engine: Engine) -> None:
+    with pytest.raises(InvalidInput, match="not a valid phone number in region US") as refused:
+        await engine.open_case("AcmeCo", header(contact_phone="020 7946 0958"), ALICE)
+    assert refused.value.field == "contact_phone"
+    engine.phone_region = "GB"
+    walk = await open_case(engine, header=header(contact_phone="020 7946 0958"))
+    assert (await store.get_case(walk.case_id)).header["contact_phone"] == "020 7946 0958"  # type: ignore[union-attr]

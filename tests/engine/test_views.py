@@ -71,7 +71,7 @@ async def test_the_summary_shows_the_header(engine: Engine) -> None:
         "Date opened": "2026-11-27",
         "Date service will stop": "2026-12-31",
         "Primary contact at the client during transition": "Pat Client",
-        "Contact phone": "+1 555 010 2030",
+        "Contact phone": "+1 202 555 0130",
         "Contact email": "pat@acme.example",
     }
 

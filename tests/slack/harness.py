@@ -164,7 +164,7 @@ class SlackBot:
     async def open_case(self, client: str = "AcmeCo", who: Person = ALICE, **header: str) -> dict[str, Any]:
         """/offboard CLIENT and a filled-in header; waits for the outbox."""
         await self.command(client, who)
-        fields = {"stop_date": stop_date(), "contact_name": "Pat Client", "contact_phone": "+1 555 010 2030",
+        fields = {"stop_date": stop_date(), "contact_name": "Pat Client", "contact_phone": "+1 202 555 0130",
                   "contact_email": "pat@acme.example", **header}
         result = await self.submit(who, **fields)
         await self.settle()

@@ -78,7 +78,7 @@ async def test_a_slack_retry_acts_once(bot: SlackBot) -> None:
 async def test_a_replayed_modal_submission_opens_one_case(bot: SlackBot) -> None:
     await bot.command("AcmeCo", ALICE)
     view = bot.fake.views[bot.fake.last_view_id or ""]
-    fields = {"stop_date": "2099-01-31", "contact_name": "Pat", "contact_phone": "+1 555 010 2030",
+    fields = {"stop_date": "2099-01-31", "contact_name": "Pat", "contact_phone": "+1 202 555 0130",
               "contact_email": "pat@acme.example"}
     first = await bot.submit(ALICE, view["id"], **fields)
     again = await bot.submit(ALICE, view["id"], **fields)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from tests.slack.harness import ALICE, CASES, MARY, OSCAR, SlackBot, stop_date
 
-HEADER = {"contact_name": "Pat", "contact_phone": "+1 555 010 2030", "contact_email": "pat@acme.example"}
+HEADER = {"contact_name": "Pat", "contact_phone": "+1 202 555 0130", "contact_email": "pat@acme.example"}
 
 
 async def test_help(bot: SlackBot) -> None:

@@ -26,7 +26,7 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
     assert header["callback_id"] == "open_case"
     assert header["blocks"][0]["element"]["initial_value"] == "AcmeCo"
     done = await bot.submit(ALICE, stop_date=stop_date(), contact_name="Pat Client",
-                            contact_phone="+1 555 010 2030", contact_email="pat@acme.example")
+                            contact_phone="+1 202 555 0130", contact_email="pat@acme.example")
     assert done["response_action"] == "update"
     assert "Opened the offboarding case for AcmeCo" in json.dumps(done["view"])
     await bot.settle()

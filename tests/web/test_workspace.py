@@ -10,7 +10,7 @@ from typing import Any
 from tests.web.conftest import ROOT, Server
 
 HEADER = {"stop_date": "2026-12-31", "contact_name": "Pat Client",
-          "contact_phone": "+1 555 010 2030", "contact_email": "pat@acme.example"}
+          "contact_phone": "+1 202 555 0130", "contact_email": "pat@acme.example"}
 
 
 class Person:
