@@ -19,6 +19,7 @@ from bot.export import export
 from dialogs.checklist import load_checklist
 from dialogs.errors import OffboardError
 from dialogs.present import CaseView
+from dialogs.reasons import STATUS_WORDS
 from storage.base import EventRecord
 
 
@@ -117,7 +118,8 @@ async def show_case(config: Config, client: str, out: TextIO, err: TextIO) -> in
             for item in card.items:
                 extra = item.value_text or item.reason or ""
                 who = f" — {item.answered_by} {item.answered_at}" if item.answered_by else ""
-                print(f"  {'  ' * item.depth}[{item.status:>7}] {item.text}"
+                state = STATUS_WORDS.get(item.status, item.status)
+                print(f"  {'  ' * item.depth}[{state}] {item.text}"
                       f"{': ' + extra if extra else ''}{who}", file=out)
         print("\nTimeline:", file=out)
         for event in await svc.store.get_events(case.id):

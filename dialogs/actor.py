@@ -31,12 +31,12 @@ class Actor:
 SYSTEM = Actor("system", "offboard", "offboard", manager=True)
 
 
-def check_item_permission(actor: Actor, checklist: Checklist, item: ItemDef) -> None:
-    """Raise NotAllowed unless the actor may act on this item."""
+def check_item_permission(actor: Actor, checklist: Checklist, item: ItemDef, text: str | None = None) -> None:
+    """Raise NotAllowed unless the actor may act on this item (``text``: the item in the case's words)."""
     if actor.manager:
         return
     if item.manager:
-        raise NotAllowed(f"Only a manager can do “{item.id}”; you are not listed as a manager.")
+        raise NotAllowed(f"Only a manager can do “{text or item.text}”; you are not listed as a manager.")
     if item.department not in actor.departments:
         label = checklist.department_label(item.department)
         raise NotAllowed(

@@ -193,7 +193,7 @@ class Engine:
             if item.kind in ("gate", "generated"):
                 raise InvalidInput(f"“{view.text(item_id)}” is not answered by hand")
             if status not in ("open", "done", "na"):
-                raise Conflict(f"“{view.text(item_id)}” is {status}: {view.derived[item_id].reason}")
+                raise Conflict(view.cannot(item_id, "be answered"))
             value = parse_answer(item, raw)
             if item.kind == "tickets":
                 was = {t["number"]: t["closed"] for t in (rec.value or {}).get("tickets", [])}
@@ -227,7 +227,7 @@ class Engine:
                 raise InvalidInput(f"“{view.text(item_id)}” is not a gate to confirm")
             d = view.derived[item_id]
             if d.status != "open":
-                raise Conflict(f"“{view.text(item_id)}” cannot be confirmed now: {d.reason or d.status}")
+                raise Conflict(view.cannot(item_id, "be confirmed"))
             return await self._set_item(tx, cl, case, records, actor, item_id, "done",
                                         {"confirmed": True}, None, "gate_confirmed")
 
@@ -249,7 +249,7 @@ class Engine:
                 return Outcome("stale", "Nothing changed: it is already not applicable for that reason.",
                                case_id, item_id, records[item_id].version)
             if d.status not in ("open", "done", "na"):
-                raise Conflict(f"“{view.text(item_id)}” is {d.status}: {d.reason}")
+                raise Conflict(view.cannot(item_id, "be marked not applicable"))
             return await self._set_item(tx, cl, case, records, actor, item_id, "na", None,
                                         reason, "not_applicable")
 
@@ -395,15 +395,16 @@ class Engine:
                                case_id=case.id)
             cl = self.checklist_for(case)
             records = await tx.get_items(case_id)
+            view = CaseView(cl, case, records)
             if item_id is not None:
                 if item_id not in cl.items:
                     raise NotFound(f"No item {item_id!r} on this checklist")
                 assert actor is not None
-                check_item_permission(actor, cl, cl.items[item_id])
+                check_item_permission(actor, cl, cl.items[item_id], view.text(item_id))
                 rec = records[item_id]
                 if seen_version is not None and rec.version != seen_version:
-                    return stale_item(rec, self.tz)
-            outcome = await mutate(tx, cl, case, records, CaseView(cl, case, records))
+                    return stale_item(rec, self.tz, view.reason_text(item_id))
+            outcome = await mutate(tx, cl, case, records, view)
             if request_id:
                 await tx.record_request(request_id, outcome.to_json(), self.clock())
             return outcome

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from dialogs.checklist import Checklist, ItemDef
+from dialogs.reasons import STATE_PHRASES, Reason, lower_first, words
 from dialogs.state import Derived, derive, progress, rebate_suggestion
 from dialogs.text import render
 from dialogs.views import (
@@ -38,13 +39,29 @@ class CaseView:
         self.records = records
         self.values = case_values(case, records)
         self._texts: dict[str, str] = {}
-        self.derived: dict[str, Derived] = derive(checklist, records, case.step_index, self.text)
+        self.derived: dict[str, Derived] = derive(checklist, records, case.step_index)
 
     def text(self, item_id: str) -> str:
         """An item's text with the case's values filled in."""
         if item_id not in self._texts:
             self._texts[item_id] = render(self.checklist.items[item_id].text, self.values)
         return self._texts[item_id]
+
+    def reason_text(self, item_id: str) -> str | None:
+        """Why an item is locked or does not apply, in words (no status word: surfaces add it)."""
+        reason = self.derived[item_id].reason
+        return None if reason is None else self.words(reason)
+
+    def words(self, reason: Reason) -> str:
+        """A reason in words, quoting items in the case's words."""
+        return words(reason, self.text, self.checklist.department_label)
+
+    def cannot(self, item_id: str, what: str) -> str:
+        """Why an item cannot be acted on now: “X” cannot be answered now: it is locked. Waits for…."""
+        status = self.derived[item_id].status
+        why = self.reason_text(item_id)
+        text = f"“{self.text(item_id)}” cannot {what} now: it {STATE_PHRASES.get(status, 'is ' + status)}"
+        return f"{text} ({lower_first(why)})." if why else f"{text}."
 
     def value_text(self, item_id: str) -> str | None:
         """An item's answer in words, or None if it has none."""
@@ -82,7 +99,8 @@ class CaseView:
         who = rec.updated_by if rec.status in ("done", "na") else None
         return ItemView(
             id=item.id, kind=item.kind, text=self.text(item.id), status=d.status,
-            version=rec.version, depth=self._depth(item), reason=d.reason,
+            version=rec.version, depth=self._depth(item), reason=self.reason_text(item.id),
+            reason_kind=d.reason.kind.value if d.reason else None,
             note=render(item.note, self.values) if item.note else None,
             value_text=self.value_text(item.id),
             answered_by=(who or {}).get("name"),

@@ -15,6 +15,7 @@ from typing import Any
 from dialogs.actor import SYSTEM, Actor
 from dialogs.checklist import Checklist
 from dialogs.present import CaseView
+from dialogs.reasons import Reason
 from dialogs.state import RESOLVED, step_complete
 from dialogs.views import HandoffView
 from storage.base import CaseRecord, EventRecord, ItemRecord, Notice, WriteTx
@@ -70,7 +71,7 @@ class Settler:
             moved.add(item.step)
         return moved
 
-    async def _move(self, item_id: str, status: str, reason: str | None) -> None:
+    async def _move(self, item_id: str, status: str, reason: Reason | None) -> None:
         rec = self.records[item_id]
         item = self.checklist.items[item_id]
         old = {"status": rec.status, "value": rec.value, "reason": rec.reason}
@@ -81,7 +82,8 @@ class Settler:
             await self.thread(f"Unlocked: {self.view.text(item_id)}.")
         elif item.kind == "gate" and rec.status == "done":
             kind, rec.value = "gate_closed", None
-            await self.thread(f"Locked again: {self.view.text(item_id)} ({reason}).")
+            why = f": {self.view.words(reason)}" if reason else ""
+            await self.thread(f"Locked again: {self.view.text(item_id)}{why}.")
         elif status == "skipped":
             kind, rec.value = "closed_by_condition", None
         elif status == "locked" and rec.status in ("done", "na"):
@@ -90,14 +92,15 @@ class Settler:
             kind, rec.value = "closed_by_condition", None
         elif rec.status == "skipped":
             kind = "opened_by_condition"
-        rec.status, rec.reason = status, reason if status == "skipped" else None
+        # A derived reason is not stored as prose: the event keeps it as data.
+        rec.status, rec.reason = status, None
         rec.version += 1
         rec.updated_at = self.now
         rec.updated_by = SYSTEM.to_json()
         await self.tx.put_item(rec)
         await self.tx.append_event(EventRecord(
             self.case.id, kind, self.actor.to_json(), self.now, item_id, old=old,
-            new={"status": status, "value": rec.value}, note=reason))
+            new={"status": status, "value": rec.value, **({"why": reason.to_json()} if reason else {})}))
 
     async def _generate(self, item_id: str) -> None:
         rec = self.records[item_id]

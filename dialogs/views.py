@@ -58,7 +58,8 @@ class ItemView:
     status: str
     version: int
     depth: int = 0
-    reason: str | None = None
+    reason: str | None = None  # why it is locked or does not apply, without a status word
+    reason_kind: str | None = None  # dialogs.reasons.ReasonKind
     note: str | None = None
     value_text: str | None = None
     answered_by: str | None = None

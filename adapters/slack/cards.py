@@ -25,6 +25,7 @@ from adapters.slack.blocks import (
     section,
 )
 from adapters.slack.ids import Act, ItemRef
+from dialogs.reasons import STATUS_WORDS
 from dialogs.views import ActionView, InputField, ItemView, StepCard, TicketView
 
 ICONS = {"open": ":white_large_square:", "done": ":white_check_mark:", "na": ":heavy_minus_sign:",
@@ -97,10 +98,8 @@ def item_blocks(card: StepCard, item: ItemView) -> list[Block]:
         when = (item.answered_at or "").replace("T", " ")[:16]
         who = f" — {md(item.answered_by, 100)}" + (f", {when}" if when else "") if item.answered_by else ""
         lines.append(f"> {md(item.value_text, 1200)}{who}")
-    elif item.status == "locked" and item.reason:
-        lines.append(f"_Locked: {md(item.reason, 300)}_")
-    elif item.status == "skipped":
-        lines.append(f"_Does not apply: {md(item.reason, 300)}_")
+    elif item.status in ("locked", "skipped") and item.reason:
+        lines.append(f"_{STATUS_WORDS[item.status]}: {md(item.reason, 300)}_")
     if item.assignee and item.status not in ("done", "na", "skipped"):
         lines.append(f"Held by {md(item.assignee, 100)}")
     if item.note and item.status in ("open", "locked"):

@@ -13,6 +13,7 @@ from adapters.slack.modals import TITLES, item_modal, loading_view, notice_view,
 from dialogs.actor import check_item_permission
 from dialogs.errors import InvalidInput, NotAllowed, OffboardError
 from dialogs.outcome import Outcome
+from dialogs.reasons import STATE_PHRASES
 
 
 class ItemListeners(Listeners):
@@ -57,7 +58,7 @@ class ItemListeners(Listeners):
             return
         actor = await self.actor(user)
         try:
-            check_item_permission(actor, view.checklist, item_def)
+            check_item_permission(actor, view.checklist, item_def, view.text(item_def.id))
         except NotAllowed as exc:
             await client.views_update(view_id=view_id, view=notice_view(exc.message, "Not allowed"))
             await self._ephemeral(client, channel, actor.user_id, exc.message)
@@ -66,8 +67,9 @@ class ItemListeners(Listeners):
         action = next((a for a in item.actions if a.action == ref.action), None)
         if action is None or item.version != ref.version:
             done = f" ({item.value_text}, by {item.answered_by})" if item.answered_by else ""
+            state = STATE_PHRASES.get(item.status, item.status)
             await client.views_update(view_id=view_id, view=notice_view(
-                f"Nothing to do: “{item.text}” changed since the card was shown; it is {item.status}{done}. "
+                f"Nothing to do: “{item.text}” changed since the card was shown; it {state}{done}. "
                 "The card shows it as it is now."))
             return
         await client.views_update(view_id=view_id, view=item_modal(item, action, ref, channel))

@@ -146,7 +146,8 @@ async def test_claiming_and_handing_on_are_recorded_and_shown(engine: Engine, st
 async def test_an_item_of_a_later_step_is_locked_and_says_so(engine: Engine, store: SQLiteStore) -> None:
     walk = await open_case(engine)
     before = await snapshot(store, walk.case_id)
-    with pytest.raises(Conflict, match="is locked: Waits for step 1 to hand off to Tech"):
+    with pytest.raises(Conflict, match=r"cannot be answered now: it is locked \(waits for step 1 to hand off "
+                                       r"to Tech\)"):
         await engine.answer(walk.case_id, "removal_ticket", {"text": "T-1"}, TOM,
                             await walk.version("removal_ticket"))
     assert await snapshot(store, walk.case_id) == before
@@ -154,7 +155,8 @@ async def test_an_item_of_a_later_step_is_locked_and_says_so(engine: Engine, sto
 
 async def test_an_item_waiting_for_an_answer_says_which(engine: Engine) -> None:
     walk = await open_case(engine)
-    with pytest.raises(Conflict, match="Waits for an answer to “Are there any accounts receivable\\?”"):
+    with pytest.raises(Conflict, match=r"it is locked \(waits for an answer to “Are there any accounts "
+                                       r"receivable\?”\)"):
         await engine.answer(walk.case_id, "payment_arrangements", {"text": "Card"}, ALICE,
                             await walk.version("payment_arrangements"))
 
@@ -162,7 +164,8 @@ async def test_an_item_waiting_for_an_answer_says_which(engine: Engine) -> None:
 async def test_an_item_that_does_not_apply_cannot_be_answered(engine: Engine) -> None:
     walk = await open_case(engine)
     await walk.yes("newsletter", ALICE)
-    with pytest.raises(Conflict, match="is skipped: Does not apply"):
+    with pytest.raises(Conflict, match=r"it does not apply \(“Will AcmeCo still receive our newsletter\?” "
+                                       r"is yes\)"):
         await engine.mark_done(walk.case_id, "remove_from_newsletter", ALICE,
                                await walk.version("remove_from_newsletter"))
 
@@ -172,7 +175,7 @@ async def test_the_tickets_gate_says_how_many_are_open_and_locks_what_is_behind_
     walk = await open_case(engine)
     await finish_admin_one(walk)
     gate = await walk.item("all_tickets_closed")
-    assert gate.status == "locked" and gate.reason == "the open tickets have not been reviewed yet"
+    assert gate.status == "locked" and gate.reason == "The open tickets have not been reviewed yet"
 
     await tech_up_to_the_gate(walk)
     gate = await walk.item("all_tickets_closed")
@@ -181,10 +184,12 @@ async def test_the_tickets_gate_says_how_many_are_open_and_locks_what_is_behind_
     for behind in ("remove_rmm_agents", "update_monitoring_docs", "update_grid"):
         item = await walk.item(behind)
         assert item.status == "locked"
-        assert item.reason == "Locked: When all tickets are closed: 2 of 2 tickets still open"
+        assert item.reason == "Behind “When all tickets are closed”: 2 of 2 tickets still open"
+        assert item.reason_kind == "gate"
         assert item.actions == ()
     before = await snapshot(store, walk.case_id)
-    with pytest.raises(Conflict, match="Locked: When all tickets are closed: 2 of 2 tickets still open"):
+    with pytest.raises(Conflict, match=r"it is locked \(behind “When all tickets are closed”: 2 of 2 "
+                                       r"tickets still open\)"):
         await engine.mark_done(walk.case_id, "remove_rmm_agents", TOM,
                                await walk.version("remove_rmm_agents"))
     assert await snapshot(store, walk.case_id) == before
@@ -230,7 +235,7 @@ async def test_closing_a_ticket_twice_or_one_not_listed(engine: Engine, store: S
 async def test_a_gate_that_is_not_open_cannot_be_confirmed(engine: Engine, store: SQLiteStore) -> None:
     walk = await open_case(engine)
     before = await snapshot(store, walk.case_id)
-    with pytest.raises(Conflict, match="cannot be confirmed now: Waits for step 2"):
+    with pytest.raises(Conflict, match="cannot be confirmed now: it is locked \\(waits for step 2"):
         await engine.confirm_gate(walk.case_id, "invoices_settled", ALICE,
                                   await walk.version("invoices_settled"))
     with pytest.raises(InvalidInput, match="is not a gate to confirm"):
