@@ -20,6 +20,10 @@ class InvalidInput(OffboardError):
         self.field = field
 
 
+class NeedsConfirmation(InvalidInput):
+    """What was typed is unusual rather than wrong: say so, and save it when the person confirms."""
+
+
 class NotAllowed(OffboardError):
     """The actor may not do this; nothing changed."""
 

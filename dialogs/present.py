@@ -7,10 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from dialogs.checklist import DECISIONS as DECISIONS
 from dialogs.checklist import Checklist, ItemDef
 from dialogs.reasons import STATE_PHRASES, Reason, lower_first, words
 from dialogs.state import Derived, derive, progress, rebate_suggestion
+from dialogs.text import money as format_money
 from dialogs.text import render
+from dialogs.tickets import NONE_LABEL
 from dialogs.views import (
     ActionView,
     CaseSummary,
@@ -23,11 +26,9 @@ from dialogs.views import (
 )
 from storage.base import CaseRecord, ItemRecord
 
-DECISIONS = {
-    "covered": "covered by the ending contract",
-    "billable": "billable",
-    "close": "close without completing",
-}
+AMOUNT_LABELS = {"dollars": "Amount ($)", "hours": "Hours"}
+"""The label of each amount input; errors about the input name it the same way."""
+HOURS_LOGGED = "Hours logged"
 
 
 class CaseView:
@@ -152,6 +153,8 @@ class CaseView:
         else:
             out.append(act("answer", _ANSWER_LABEL.get(item.kind, "Answer"), "primary",
                            self.inputs(item, rec)))
+        if item.kind == "tickets":
+            out.append(act("no_tickets", NONE_LABEL))
         if item.na_allowed:
             reason = InputField("reason", "text", "Why not applicable?")
             out.append(act("na", "Not applicable", inputs=[reason]))
@@ -165,8 +168,8 @@ class CaseView:
         label = item.input_label
         if item.kind == "amount":
             suggested = rebate_suggestion(self.checklist, self.records, item) or {}
-            names = {"dollars": ("money", "Amount ($)"), "hours": ("hours", "Hours")}
-            return [InputField(f, names[f][0], names[f][1],
+            kinds = {"dollars": "money", "hours": "hours"}
+            return [InputField(f, kinds[f], AMOUNT_LABELS[f],
                                default=current.get(f) or suggested.get(f),
                                hint=_rebate_hint(suggested) if suggested else None)
                     for f in item.fields]
@@ -190,7 +193,7 @@ class CaseView:
         else:
             fields = []
         if item.log_hours:
-            fields.append(InputField("hours", "hours", "Hours logged (optional)", required=False,
+            fields.append(InputField("hours", "hours", f"{HOURS_LOGGED} (optional)", required=False,
                                      default=current.get("hours")))
         return fields
 
@@ -238,8 +241,8 @@ _ANSWER_LABEL = {"amount": "Enter amount", "text": "Enter", "date": "Set date",
 
 
 def _rebate_hint(s: Mapping[str, str]) -> str:
-    return (f"Prepaid {s['prepaid_hours']} h (${s['prepaid_dollars']}), logged {s['logged_hours']} h: "
-            f"{s['hours']} h unused = ${s['dollars']}")
+    return (f"Prepaid {s['prepaid_hours']} h ({money(s['prepaid_dollars'])}), logged {s['logged_hours']} h: "
+            f"{s['hours']} h unused = {money(s['dollars'])}")
 
 
 def _yesno(value: Any) -> str | None:
@@ -257,8 +260,8 @@ def case_values(case: CaseRecord, records: Mapping[str, ItemRecord]) -> dict[str
 
 
 def money(value: str | Decimal) -> str:
-    """$1,234.50."""
-    return f"${Decimal(value):,.2f}"
+    """$1,234.50 (the one way money is written)."""
+    return format_money(value)
 
 
 def describe_value(item: ItemDef, value: Mapping[str, Any]) -> str:
@@ -285,7 +288,7 @@ def describe_value(item: ItemDef, value: Mapping[str, Any]) -> str:
     if item.kind == "tickets":
         rows = value.get("tickets", [])
         if not rows:
-            return "No open tickets"
+            return NONE_LABEL
         closed = sum(1 for r in rows if r.get("closed"))
         return f"{len(rows)} ticket(s), {closed} closed: " + "; ".join(
             f"#{r['number']} {DECISIONS.get(r['decision'], r['decision'])}" for r in rows)

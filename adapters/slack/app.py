@@ -97,6 +97,7 @@ def configure(app: AsyncApp, cases: CaseListeners, items: ItemListeners) -> None
     for act in ITEM_ACTS:
         app.action(act.pattern())(items.item_action)
     app.view(Modal.ITEM.value)(items.item_submitted)
+    app.view(Modal.CONFIRM_SAVE.value)(items.confirm_submitted)
 
 
 def mount(app: web.Application, svc: Services, settings: SlackSettings) -> SlackAdapter:

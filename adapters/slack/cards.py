@@ -9,6 +9,7 @@ it left out, with a link to the whole step on the dashboard.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from adapters.slack.blocks import (
@@ -25,6 +26,7 @@ from adapters.slack.blocks import (
     section,
 )
 from adapters.slack.ids import Act, ItemRef
+from adapters.slack.modals import TICKETS_PAGE
 from dialogs.reasons import STATUS_WORDS
 from dialogs.views import ActionView, InputField, ItemView, StepCard, TicketView
 
@@ -107,14 +109,30 @@ def item_blocks(card: StepCard, item: ItemView) -> list[Block]:
     if item.copy_text and item.status == "open":
         lines.append(f"Copy: `{md(item.copy_text, 300)}`")
     lines += _ticket_lines(item.tickets)
-    if len(item.actions) > MAX_BUTTONS:
-        lines.append(f"_{len(item.actions) - MAX_BUTTONS + 1} more action(s) on the dashboard_")
+    if len(_paged(item)) > MAX_BUTTONS:
+        lines.append(f"_{len(_paged(item)) - MAX_BUTTONS + 1} more action(s) on the dashboard_")
     blocks = [section("\n".join(lines), block_id=f"item:{item.id}")]
-    if item.actions:
-        shown = item.actions if len(item.actions) <= MAX_BUTTONS else item.actions[: MAX_BUTTONS - 1]
+    actions_ = _paged(item)
+    if actions_:
+        shown = actions_ if len(actions_) <= MAX_BUTTONS else actions_[: MAX_BUTTONS - 1]
         buttons = [item_button(card, a, n) for n, a in enumerate(shown)]
         blocks.append(actions(buttons, f"act:{item.id}"))
     return blocks
+
+
+def _paged(item: ItemView) -> tuple[ActionView, ...]:
+    """A tickets item's Edit as one button per page of rows ("Edit tickets 26–40"): a form shows one page."""
+    if item.kind != "tickets" or len(item.tickets) <= TICKETS_PAGE:
+        return item.actions
+    out: list[ActionView] = []
+    for a in item.actions:
+        if a.action != "answer":
+            out.append(a)
+            continue
+        for page in range(-(-len(item.tickets) // TICKETS_PAGE)):
+            last = min((page + 1) * TICKETS_PAGE, len(item.tickets))
+            out.append(replace(a, label=f"Edit tickets {page * TICKETS_PAGE + 1}–{last}", arg=str(page)))
+    return tuple(out)
 
 
 def item_button(card: StepCard, action: ActionView, n: int) -> Block:

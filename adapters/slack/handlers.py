@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import Message, clip, md
@@ -36,7 +38,7 @@ from bot.app import Services
 from dialogs.actor import Actor, check_case_permission
 from dialogs.commands import parse_command
 from dialogs.engine import Engine
-from dialogs.errors import InvalidInput, NotAllowed, OffboardError
+from dialogs.errors import InvalidInput, NeedsConfirmation, NotAllowed, OffboardError
 from dialogs.outcome import Outcome
 from dialogs.views import CaseSummary
 from storage.base import MessageRef
@@ -73,12 +75,21 @@ class Listeners:
         return (await self.engine.view(case_id)).summary(self.engine.today())
 
     async def _submit(self, ack: Ack, view: Body, run: Callable[[], Awaitable[Outcome]], *,
-                      fallback: str | None = None, more: str = "") -> None:
-        """Run a modal's engine command; errors inline by block, a non-change said in the modal."""
+                      fallback: str | None = None, more: str = "",
+                      confirm: Callable[[NeedsConfirmation], Body | None] | None = None) -> None:
+        """Run a modal's engine command; errors inline by block, a non-change said in the modal.
+
+        ``confirm`` builds the "save anyway?" view pushed over the modal when the engine
+        finds the answer unusual (the modal and its values stay underneath).
+        """
         blocks = view.get("blocks") or []
         try:
             outcome = await run()
         except OffboardError as exc:
+            pushed = confirm(exc) if confirm and isinstance(exc, NeedsConfirmation) else None
+            if pushed is not None:
+                await ack(response_action="push", view=pushed)
+                return
             field = exc.field if isinstance(exc, InvalidInput) else fallback
             await ack(response_action="errors", errors={error_block(blocks, field): clip(exc.message, 500)})
             return
@@ -90,11 +101,14 @@ class Listeners:
                       view=notice_view(outcome.message, more=more if outcome.changed else ""))
 
     async def _ephemeral(self, client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
-        """A private note to one person (refusals, stale clicks)."""
-        if channel:
-            await client.chat_postEphemeral(channel=channel, user=user, text=md(text))
-        else:
+        """A private note to one person (refusals, stale clicks); its failure never fails the click."""
+        if not channel:
             log.info("no channel for a private note to %s: %s", user, text)
+            return
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=md(text))
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("a private note to %s could not be posted (%s): %s", user, exc, text)
 
 
 class CaseListeners(Listeners):

@@ -17,7 +17,7 @@ from adapters.web.live import Broadcaster
 from bot.app import Services
 from bot.documents.pdf import PdfUnavailable, weasyprint_module
 from dialogs.commands import HELP, parse_command
-from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound, OffboardError
+from dialogs.errors import Conflict, InvalidInput, NeedsConfirmation, NotAllowed, NotFound, OffboardError
 from dialogs.present import CaseView
 from storage.base import CaseRecord, Notice
 
@@ -170,7 +170,8 @@ async def _outcome(ws: Workspace, run: Callable[[], Awaitable[Any]]) -> web.Resp
     try:
         outcome = await run()
     except InvalidInput as exc:
-        return web.json_response({"ok": False, "error": exc.message, "field": exc.field}, status=422)
+        return web.json_response({"ok": False, "error": exc.message, "field": exc.field,
+                                  "confirm": isinstance(exc, NeedsConfirmation)}, status=422)
     except NotAllowed as exc:
         return web.json_response({"ok": False, "error": exc.message, "refused": True}, status=403)
     except (Conflict, NotFound) as exc:

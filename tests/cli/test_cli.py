@@ -107,6 +107,17 @@ def test_checklist_check_refuses_a_broken_copy(tmp_path: Path, db: Path) -> None
     assert "OK" not in result.stdout
 
 
+def test_checklist_check_refuses_a_reference_to_a_later_step(tmp_path: Path, db: Path) -> None:
+    text = DEFAULT_CHECKLIST.read_text(encoding="utf-8")
+    old = 'id = "review_account"\nkind = "task"\n'
+    broken = tmp_path / "forward.toml"
+    broken.write_text(text.replace(old, old + 'after = ["rebate"]\n'), encoding="utf-8")
+    result = run(db, "checklist", "check", str(broken))
+    assert result.returncode != 0
+    assert "forward.toml: steps[0].items[1].after[0]: 'rebate' is an item of step 3" in result.stderr
+    assert "OK" not in result.stdout and "Traceback" not in result.stderr
+
+
 def test_checklist_check_missing_file_and_directory(tmp_path: Path, db: Path) -> None:
     result = run(db, "checklist", "check", str(tmp_path / "nope.toml"))
     assert result.returncode != 0

@@ -107,8 +107,8 @@ async def step_two(w: Walk) -> None:
         {"number": "T-102", "title": "Backup job warning", "decision": "covered"},
     ])
     await w.done("email_summary_report", MARY)
-    await w.done("close_unworked_tickets", TOM)
-    for number in ("T-101", "T-102", "T-100"):
+    await w.done("close_unworked_tickets", TOM)  # closes T-101, decided "close without completing"
+    for number in ("T-102", "T-100"):
         await w.close_ticket(number, TOM)
     await w.done("remove_rmm_agents", TOM, hours="2")
     await w.done("update_monitoring_docs", TOM)

@@ -90,7 +90,7 @@ async def test_a_service_manager_item_refuses_the_tech_who_works_the_step(
         engine: Engine, store: SQLiteStore) -> None:
     walk = await open_case(engine)
     await finish_admin_one(walk)
-    await walk.answer("open_tickets", TOM, tickets=[])
+    await walk.answer("open_tickets", TOM, none=True)
     assert await walk.status("email_summary_report") == "open"
     version = await walk.version("email_summary_report")
     await assert_refused_and_nothing_changed(

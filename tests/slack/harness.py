@@ -120,16 +120,19 @@ class SlackBot:
         assert resp.status == 200, await resp.text()
         return answer(await resp.text())
 
-    def button(self, item_id: str, action: str) -> tuple[dict[str, Any], dict[str, Any], str]:
+    def button(self, item_id: str, action: str, label: str | None = None,
+               ) -> tuple[dict[str, Any], dict[str, Any], str]:
         """The button of an item on the card as Slack shows it now: (button, message block, channel)."""
         message = self.fake.message_with_block(f"act:{item_id}")
         block = next(b for b in message.blocks if b.get("block_id") == f"act:{item_id}")
         pattern = Act.of(action).pattern()
-        button = next(e for e in block["elements"] if pattern.match(e["action_id"]))
+        button = next(e for e in block["elements"] if pattern.match(e["action_id"])
+                      and (label is None or e["text"]["text"] == label))
         return button, {"ts": message.ts, "blocks": message.blocks}, message.channel
 
-    def click_payload(self, item_id: str, action: str, who: Person) -> dict[str, Any]:
-        button, message, channel = self.button(item_id, action)
+    def click_payload(self, item_id: str, action: str, who: Person,
+                      label: str | None = None) -> dict[str, Any]:
+        button, message, channel = self.button(item_id, action, label)
         return {"type": "block_actions", "team": {"id": "T0FAKE"}, "api_app_id": "A0FAKE", "token": "x",
                 "user": {"id": who.id, "username": who.name, "name": who.name, "team_id": "T0FAKE"},
                 "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel},
@@ -139,9 +142,10 @@ class SlackBot:
                              "value": button["value"], "text": button["text"],
                              "action_ts": f"{time.time():.6f}"}]}
 
-    async def click(self, item_id: str, action: str, who: Person, **values: str) -> dict[str, Any]:
+    async def click(self, item_id: str, action: str, who: Person, label: str | None = None,
+                    **values: str) -> dict[str, Any]:
         """Click a button; when it opens a modal, fill it in with ``values`` and submit it."""
-        payload = self.click_payload(item_id, action, who)
+        payload = self.click_payload(item_id, action, who, label)
         resp = await self.interact(payload)
         assert resp.status == 200, await resp.text()
         if ItemRef.decode(payload["actions"][0]["value"]).modal:
@@ -151,9 +155,10 @@ class SlackBot:
         await self.settle()
         return result
 
-    async def submit(self, who: Person, view_id: str | None = None, **values: str) -> dict[str, Any]:
-        """Submit the modal Slack shows (the last opened) with values by block id."""
-        view = self.fake.views[view_id or self.fake.last_view_id or ""]
+    async def submit(self, who: Person, view_id: str | None = None, *, pushed: dict[str, Any] | None = None,
+                     **values: str) -> dict[str, Any]:
+        """Submit the modal Slack shows (the last opened, or one an acknowledgement pushed)."""
+        view = pushed or self.fake.views[view_id or self.fake.last_view_id or ""]
         payload = {"type": "view_submission", "team": {"id": "T0FAKE"}, "api_app_id": "A0FAKE", "token": "x",
                    "user": {"id": who.id, "username": who.name, "name": who.name, "team_id": "T0FAKE"},
                    "trigger_id": self.trigger(), "view": {**view, "state": {"values": state(view, values)}}}

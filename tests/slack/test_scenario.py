@@ -100,9 +100,10 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
         "Only a manager can do “Service manager: email the summary report to AcmeCo”; you are not " \
         "listed as a manager."
     await bot.click("email_summary_report", "done", MARY)  # the service manager, anywhere
-    await bot.click("close_unworked_tickets", "done", TOM)
-    await bot.click("open_tickets", "close_ticket", TOM)
-    await bot.click("open_tickets", "close_ticket", TOM)
+    await bot.click("close_unworked_tickets", "done", TOM)  # closes T-101, decided "close without completing"
+    tech = words_of(fake, TECH)
+    assert "#T-101: close without completing — closed" in tech and "Close #T-101" not in tech
+    await bot.click("open_tickets", "close_ticket", TOM)  # T-100, billable, worked and closed
     lines = [m.text for m in fake.thread(CASES, summary.ts)]
     assert any(line.startswith("Unlocked: When all tickets are closed") for line in lines)
     await bot.click("remove_rmm_agents", "done", TOM, hours="2")

@@ -139,6 +139,10 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     await tech.click("verify_documentation", "done")
     await tech.click("deliver_documentation", "answer", choice="electronic")
     await tech.click("backup_narrative", "done")
+    await tech.click("open_tickets", "answer")  # saved empty: refused, and says how to say "none"
+    error = tech.page.locator('dialog[open] [data-error-for="tickets"]')
+    assert "choose “No open tickets” instead" in await error.inner_text()
+    await tech.page.locator("dialog[open] button[value=cancel]").click()
     await tech.click("open_tickets", "answer", **{
         "tickets-0-number": "T-100", "tickets-0-title": "Printer jams", "tickets-0-decision": "billable",
         "tickets-1-number": "T-101", "tickets-1-title": "Old VPN request", "tickets-1-decision": "close",
@@ -146,8 +150,8 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     assert await tech.status("remove_rmm_agents") == "locked"
     assert "tickets still open" in await tech.item("remove_rmm_agents").inner_text()
     await _screenshot(tech)  # mid-case: the gate holds the RMM items
-    await tech.click("close_unworked_tickets", "done")
-    await tech.click("open_tickets", "close_ticket")
+    await tech.click("close_unworked_tickets", "done")  # closes T-101, "close without completing"
+    assert "and closed ticket(s) #T-101" in await tech.flash()
     await tech.click("open_tickets", "close_ticket")
     assert await tech.status("remove_rmm_agents") == "open"
     await tech.click("remove_rmm_agents", "done", hours="2")
@@ -165,8 +169,14 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     await admin.click("invoices_settled", "confirm")
     await admin.click("file_paperwork", "done")
     await admin.click("move_paper_contracts", "done")
-    await admin.click("rebate", "answer")  # accepts the computed default
-    assert "$1,125.00 for 7.50 hours" in await admin.item("rebate").inner_text()
+    await admin.click("rebate", "answer", dollars="1,500", hours="10")  # more than the unused labor
+    dialog = admin.page.locator("dialog[open]")
+    error = dialog.locator('[data-error-for="dollars"]')
+    assert "more than the unused prepaid labor" in await error.inner_text()
+    assert await dialog.locator("[name=dollars]").input_value() == "1,500", "the values are kept"
+    await dialog.locator("button.primary").click()  # "Save anyway"
+    await dialog.wait_for(state="hidden")
+    assert "$1,500.00 for 10.00 hours" in await admin.item("rebate").inner_text()
 
     # ---- the managers' dashboard
     await admin.go("/dashboard")

@@ -47,10 +47,30 @@ async function refresh(force) {
   window.offboardRev += 1;
 }
 
+// An unusual answer (NeedsConfirmation): the dialog keeps its values and offers "Save anyway".
+function askToConfirm(form) {
+  let flag = form.querySelector('input[name="confirmed"]');
+  if (!flag) {
+    flag = document.createElement("input");
+    flag.type = "hidden";
+    flag.name = "confirmed";
+    form.appendChild(flag);
+  }
+  flag.value = "yes";
+  form.querySelector("button.primary").textContent = "Save anyway";
+}
+
+function resetConfirm(dialog) {
+  dialog.querySelectorAll('input[name="confirmed"]').forEach((flag) => flag.remove());
+  const save = dialog.querySelector("button.primary");
+  if (save) save.textContent = "Save";
+}
+
 async function act(form, source) {
   const result = await post("/w/act", new FormData(form));
   if (!result.ok) {
     if (source) showErrors(source, result);
+    if (source && result.confirm) askToConfirm(source);
     else flash(result.error, result.refused ? "refused" : "error");
     window.offboardActs += 1;
     return false;
@@ -69,6 +89,7 @@ document.addEventListener("submit", async (event) => {
     if (form.dataset.dialog) {
       const dialog = document.getElementById(form.dataset.dialog);
       dialog.querySelectorAll(".error").forEach((p) => { p.textContent = ""; });
+      resetConfirm(dialog);
       dialog.showModal();
       return;
     }
