@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, tzinfo
 from dialogs.actor import Actor, check_item_permission
 from dialogs.checklist import Checklist
 from dialogs.errors import Conflict, NotFound
-from dialogs.outcome import Outcome, duplicate, stale_item
+from dialogs.outcome import Outcome, duplicate, stale_claim, stale_item
 from dialogs.present import CaseView
 from dialogs.settle import Settler
 from dialogs.values import DEFAULT_PHONE_REGION
@@ -58,7 +58,8 @@ class EngineBase:
 
     async def _run(self, case_id: str, mutate: Mutation, request_id: str | None, *,
                    item_id: str | None = None, actor: Actor | None = None,
-                   seen_version: int | None = None, allow_closed: bool = False) -> Outcome:
+                   seen_version: int | None = None, allow_closed: bool = False,
+                   holder: bool = False) -> Outcome:
         async with self.store.write() as tx:
             if request_id and (done := await tx.request_result(request_id)):
                 return duplicate(done)
@@ -77,7 +78,9 @@ class EngineBase:
                 assert actor is not None
                 check_item_permission(actor, cl, cl.items[item_id], view.text(item_id))
                 rec = records[item_id]
-                if seen_version is not None and rec.version != seen_version:
+                if holder and seen_version is not None and rec.holder_version != seen_version:
+                    return stale_claim(rec, self.tz)
+                if not holder and seen_version is not None and rec.version != seen_version:
                     return stale_item(rec, self.tz, view.reason_text(item_id))
             outcome = await mutate(tx, cl, case, records, view)
             if request_id:

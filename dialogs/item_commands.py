@@ -146,7 +146,11 @@ class ItemCommands(EngineBase):
 
     async def claim(self, case_id: str, item_id: str, actor: Actor, seen_version: int, *,
                     assignee: Actor | None = None, request_id: str | None = None) -> Outcome:
-        """Take an item on (or, with assignee, hand it to someone else)."""
+        """Take an item on (or, with assignee, hand it to someone else).
+
+        ``seen_version`` is the item's holder version: who holds an item is versioned apart
+        from its answer, so a claim never makes someone else's answer click stale.
+        """
         target = assignee or actor
 
         async def apply(tx: WriteTx, cl: Checklist, case: CaseRecord,
@@ -157,18 +161,19 @@ class ItemCommands(EngineBase):
                 raise NotAllowed(f"Only {current.get('name')}, who holds it, or a manager can reassign it.")
             if current and target.same_person(current):
                 return Outcome("stale", f"{target.name} already holds this item.", case_id, item_id,
-                               rec.version)
+                               rec.holder_version)
             now = self.clock()
-            rec.assignee, rec.version, rec.updated_at = target.to_json(), rec.version + 1, now
+            rec.assignee = {**target.to_json(), "at": now.isoformat(timespec="seconds")}
+            rec.holder_version += 1
             await tx.put_item(rec)
             await tx.append_event(EventRecord(case.id, "assigned", actor.to_json(), now, item_id,
-                                              old=current, new=target.to_json()))
+                                              old=current, new=rec.assignee))
             await Settler(tx, cl, case, records, actor, now, self.today()).settle(touched={item_id})
             return Outcome("changed", f"{target.name} now holds “{view.text(item_id)}”.", case_id,
-                           item_id, rec.version)
+                           item_id, rec.holder_version)
 
         return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
-                               seen_version=seen_version)
+                               seen_version=seen_version, holder=True)
 
     async def close_ticket(self, case_id: str, item_id: str, number: str, actor: Actor,
                            seen_version: int, *, request_id: str | None = None) -> Outcome:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from dialogs.actor import SYSTEM
@@ -62,6 +62,19 @@ def stale_item(rec: ItemRecord, tz: tzinfo, why: str | None = None) -> Outcome:
         rec.status, f"changed (now {rec.status})")
     return Outcome("stale", f"Nothing changed: this item was already {what} by {who} at {when}.",
                    rec.case_id, rec.item_id, rec.version, extra={"by": who, "at": when})
+
+
+def stale_claim(rec: ItemRecord, tz: tzinfo) -> Outcome:
+    """A claim that lost to another: who holds the item now, and since when."""
+    holder = rec.assignee or {}
+    if not holder:
+        return Outcome("stale", "Nothing changed: nobody holds this item any more; look at the updated card.",
+                       rec.case_id, rec.item_id, rec.holder_version)
+    at = holder.get("at")
+    when = f" at {datetime.fromisoformat(at).astimezone(tz):%Y-%m-%d %H:%M}" if at else ""
+    return Outcome("stale", f"Nothing changed: {holder.get('name', 'someone')} claimed this item{when}.",
+                   rec.case_id, rec.item_id, rec.holder_version,
+                   extra={"by": holder.get("name"), "at": at})
 
 
 def stale_case(case: CaseRecord) -> Outcome:

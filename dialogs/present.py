@@ -158,8 +158,8 @@ class CaseView:
         if item.na_allowed:
             reason = InputField("reason", "text", "Why not applicable?")
             out.append(act("na", "Not applicable", inputs=[reason]))
-        if rec.assignee is None:
-            out.append(act("claim", "Claim"))
+        if rec.assignee is None:  # a claim carries the holder version, not the answer's
+            out.append(ActionView("claim", "Claim", item.id, rec.holder_version))
         return tuple(out)
 
     def inputs(self, item: ItemDef, rec: ItemRecord) -> list[InputField]:

@@ -125,11 +125,11 @@ class SQLiteWriteTx(WriteTx):
         """Insert or replace one item's state."""
         await execute(
             self._conn,
-            f"INSERT INTO item_states ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            f"INSERT INTO item_states ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (case_id, item_id) DO UPDATE SET status = excluded.status, "
             "value = excluded.value, reason = excluded.reason, version = excluded.version, "
             "updated_by = excluded.updated_by, updated_at = excluded.updated_at, "
-            "assignee = excluded.assignee",
+            "assignee = excluded.assignee, holder_version = excluded.holder_version",
             item_params(item),
         )
 

@@ -120,7 +120,8 @@ def case_from_row(row: sqlite3.Row) -> CaseRecord:
 
 # ---- items
 
-ITEM_COLUMNS = "case_id, item_id, status, value, reason, version, updated_by, updated_at, assignee"
+ITEM_COLUMNS = ("case_id, item_id, status, value, reason, version, updated_by, updated_at, assignee, "
+                "holder_version")
 
 
 def item_params(item: ItemRecord) -> tuple[Any, ...]:
@@ -135,6 +136,7 @@ def item_params(item: ItemRecord) -> tuple[Any, ...]:
         to_json(item.updated_by),
         opt_dt_to_db(item.updated_at),
         to_json(item.assignee),
+        item.holder_version,
     )
 
 
@@ -150,6 +152,7 @@ def item_from_row(row: sqlite3.Row) -> ItemRecord:
         updated_by=from_json(row["updated_by"]),
         updated_at=opt_dt_from_db(row["updated_at"]),
         assignee=from_json(row["assignee"]),
+        holder_version=row["holder_version"],
     )
 
 

@@ -289,6 +289,7 @@ async def test_items_round_trip(store: Store) -> None:
         updated_by=ACTOR,
         updated_at=T0 + timedelta(minutes=5),
         assignee={"platform": "slack", "user": "U2"},
+        holder_version=3,
     )
     locked = ItemRecord(case_id="c1", item_id="licences", status="locked")
     async with store.write() as tx:
@@ -306,6 +307,12 @@ async def test_items_round_trip(store: Store) -> None:
         await tx.put_item(skipped)
     assert (await store.get_items("c1"))["licences"] == skipped
     assert await store.get_items("other") == {}
+    # Who holds an item is versioned apart from its answer: a claim changes only holder_version.
+    claimed = replace(skipped, assignee={"platform": "slack", "user": "U3"}, holder_version=2)
+    async with store.write() as tx:
+        await tx.put_item(claimed)
+    stored = (await store.get_items("c1"))["licences"]
+    assert (stored.version, stored.holder_version) == (2, 2)
 
 
 async def test_item_values_are_json_safe(store: Store) -> None:
@@ -640,7 +647,8 @@ async def test_sqlite_schema_version_and_pragmas(store: Store, reopen: Callable[
         versions = raw.execute("SELECT version, name, applied_at FROM schema_version").fetchall()
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     expected = [(m.version, m.name) for m in load_migrations()]
-    assert [(v, n) for v, n, _ in versions] == expected == [(1, "initial"), (2, "outbox_by_target")]
+    assert [(v, n) for v, n, _ in versions] == expected == [(1, "initial"), (2, "outbox_by_target"),
+                                                            (3, "item_holder_version")]
     await store.close()
     again = reopen()
     await again.open()
@@ -657,16 +665,37 @@ async def test_sqlite_an_older_database_is_brought_up_to_date(store: Store,
     path = db_file(store)
     with closing(sqlite3.connect(path)) as raw:  # as a database made before migration 2
         raw.execute("DROP INDEX outbox_by_target")
-        raw.execute("DELETE FROM schema_version WHERE version = 2")
+        raw.execute("ALTER TABLE item_states DROP COLUMN holder_version")
+        raw.execute("DELETE FROM schema_version WHERE version >= 2")
         raw.commit()
     again = reopen()
     await again.open()
     try:
         with closing(sqlite3.connect(path)) as raw:
-            assert [v for (v,) in raw.execute("SELECT version FROM schema_version")] == [1, 2]
+            assert [v for (v,) in raw.execute("SELECT version FROM schema_version")] == [1, 2, 3]
             indexes = {name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type='index'")}
             assert "outbox_by_target" in indexes
         assert await again.get_case("c1") is not None, "the data stays"
+    finally:
+        await again.close()
+
+
+async def test_sqlite_migration_3_gives_existing_items_a_holder_version(store: Store,
+                                                                       reopen: Callable[[], Store]) -> None:
+    await add_case(store)
+    async with store.write() as tx:
+        await tx.put_item(ItemRecord(case_id="c1", item_id="x", status="open", version=4))
+    await store.close()
+    path = db_file(store)
+    with closing(sqlite3.connect(path)) as raw:  # as a database made before migration 3
+        raw.execute("ALTER TABLE item_states DROP COLUMN holder_version")
+        raw.execute("DELETE FROM schema_version WHERE version = 3")
+        raw.commit()
+    again = reopen()
+    await again.open()
+    try:
+        item = (await again.get_items("c1"))["x"]
+        assert (item.version, item.holder_version) == (4, 1)
     finally:
         await again.close()
 

@@ -14,6 +14,7 @@ from storage.base import EventRecord
 from storage.sqlite import SQLiteStore
 from tests.conftest import ALICE, HEADER, MARY, TOM, Clock
 from tests.engine.support import (
+    ADAM,
     ANNE,
     OutboxWatch,
     finish_admin_one,
@@ -122,23 +123,24 @@ async def test_claiming_and_handing_on_are_recorded_and_shown(engine: Engine, st
     walk = await open_case(engine)
     assert "claim" in [a.action for a in (await walk.item("review_account")).actions]
 
-    out = await engine.claim(walk.case_id, "review_account", ALICE, await walk.version("review_account"))
+    out = await engine.claim(walk.case_id, "review_account", ALICE, await walk.holder("review_account"))
     assert out.changed and out.message == "Alice Admin now holds “Review AcmeCo's account”."
     item = await walk.item("review_account")
     assert item.assignee == "Alice Admin" and item.status == "open"
     assert "claim" not in [a.action for a in item.actions]
 
-    again = await engine.claim(walk.case_id, "review_account", ALICE, item.version)
+    again = await engine.claim(walk.case_id, "review_account", ALICE, await walk.holder("review_account"))
     assert again.status == "stale" and "already holds" in again.message
 
-    out = await engine.claim(walk.case_id, "review_account", MARY, item.version, assignee=ANNE)
+    out = await engine.claim(walk.case_id, "review_account", MARY, await walk.holder("review_account"),
+                             assignee=ANNE)
     assert out.changed
     assert (await walk.item("review_account")).assignee == "Anne Admin"
 
     assigned = of_item(await store.get_events(walk.case_id), "review_account", "assigned")
     assert [(e.old, e.new["name"], e.actor["name"]) for e in assigned] == [
         (None, "Alice Admin", "Alice Admin"),
-        (ALICE.to_json(), "Anne Admin", "Mary Manager"),
+        ({**ALICE.to_json(), "at": "2026-11-27T09:00:04+00:00"}, "Anne Admin", "Mary Manager"),
     ]
 
 
@@ -253,7 +255,7 @@ async def test_every_item_version_has_exactly_one_event(engine: Engine, store: S
     await walk.no("newsletter", ALICE)
     await walk.done("remove_from_newsletter", ALICE)
     await walk.yes("newsletter", ALICE)  # closes the removal again
-    await engine.claim(walk.case_id, "review_account", ALICE, await walk.version("review_account"))
+    await engine.claim(walk.case_id, "review_account", ALICE, await walk.holder("review_account"))
     await finish_admin_one(walk)
     await engine.undo(walk.case_id, "quickbooks_terms", MARY, await walk.version("quickbooks_terms"))
     await walk.done("quickbooks_terms", ALICE)
@@ -262,7 +264,9 @@ async def test_every_item_version_has_exactly_one_event(engine: Engine, store: S
 
     events = await store.get_events(walk.case_id)
     for item_id, rec in (await store.get_items(walk.case_id)).items():
-        assert len(of_item(events, item_id)) == rec.version - 1, item_id
+        answers = [e for e in of_item(events, item_id) if e.kind != "assigned"]
+        assert len(answers) == rec.version - 1, item_id
+        assert len(of_item(events, item_id, "assigned")) == rec.holder_version - 1, item_id
 
 
 @pytest.mark.parametrize(("item_id", "raw"), [
@@ -406,3 +410,17 @@ async def test_the_onboarding_checklist_runs_on_the_same_engine(
     assert kinds.count("handoff") == 2
     offboard_case = await store.get_case(other.case_id)
     assert offboard_case is not None and offboard_case.status == "open", "the other case is untouched"
+
+
+async def test_a_claim_does_not_make_an_answer_stale_and_a_losing_claim_says_who_won(engine: Engine) -> None:
+    walk = await open_case(engine)
+    shown = await walk.item("review_account")  # one card, seen by Alice and Adam
+    claim = next(a for a in shown.actions if a.action == "claim")
+    done = next(a for a in shown.actions if a.action == "done")
+    assert claim.version != done.version or claim.version == 1, "each button carries its own version"
+    assert (await engine.act(walk.case_id, "review_account", "claim", ALICE, claim.version)).changed
+    lost = await engine.act(walk.case_id, "review_account", "claim", ADAM, claim.version)
+    assert lost.status == "stale"
+    assert lost.message == "Nothing changed: Alice Admin claimed this item at 2026-11-27 09:00."
+    answered = await engine.act(walk.case_id, "review_account", "done", ADAM, done.version)
+    assert answered.changed, "the claim did not touch what the item answers"

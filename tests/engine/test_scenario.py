@@ -33,6 +33,10 @@ class Walk:
     async def version(self, item_id: str) -> int:
         return int((await self.item(item_id)).version)
 
+    async def holder(self, item_id: str) -> int:
+        """The version of who holds the item (what a Claim button carries)."""
+        return (await self.engine.view(self.case_id)).records[item_id].holder_version
+
     async def done(self, item_id: str, who: Actor, hours: str | None = None) -> None:
         version = await self.version(item_id)
         out = await self.engine.mark_done(self.case_id, item_id, who, version, hours=hours)

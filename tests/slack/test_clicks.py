@@ -122,3 +122,20 @@ async def test_undo_of_someone_elses_answer_is_refused(bot: SlackBot) -> None:
     assert "Only alice, who answered it, or a manager can undo this." in bot.fake.ephemerals[-1]["text"]
     await bot.click("review_account", "undo", ALICE)
     assert (await item(bot, "review_account"))[0] == "open"
+
+
+async def test_a_claim_leaves_other_clicks_alone_and_a_losing_claim_says_who_claimed(bot: SlackBot) -> None:
+    await bot.open_case()
+    bot.fake.members[ADMIN].append(TOM.id)  # Tom joins #admin
+    bot.adapter.members.forget()
+    toms_claim = bot.click_payload("review_account", "claim", TOM)  # the card as both saw it
+    toms_done = bot.click_payload("review_account", "done", TOM)
+    await bot.click("review_account", "claim", ALICE)
+    card = json.dumps(bot.fake.message_with_block("item:review_account").blocks)
+    assert "Held by alice" in card
+
+    assert (await bot.interact(toms_claim)).status == 200
+    note = bot.fake.ephemerals[-1]["text"]
+    assert note.startswith("Nothing changed: alice claimed this item at ")
+    assert (await bot.interact(toms_done)).status == 200
+    assert (await item(bot, "review_account"))[0] == "done", "the answer was not made stale by the claim"
