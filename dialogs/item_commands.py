@@ -20,6 +20,9 @@ from dialogs.tickets import close_decided, merge_rows, shown_numbers
 from dialogs.values import clean_text
 from storage.base import CaseRecord, EventRecord, ItemRecord, WriteTx
 
+_CAUSES = {"undone": "undid", "edited": "changed", "answered": "answered", "gate_confirmed": "confirmed",
+           "not_applicable": "marked not applicable"}
+
 
 class ItemCommands(EngineBase):
     """Every command that changes one item (and what follows from it)."""
@@ -49,7 +52,8 @@ class ItemCommands(EngineBase):
                 return Outcome("stale", "Nothing changed: that is already the answer.", case_id,
                                item_id, rec.version)
             closed = await self._close_decided(tx, case, records, actor, item) if item.closes else []
-            outcome = await self._set_item(tx, cl, case, records, actor, item_id, "done", value, None, kind)
+            outcome = await self._set_item(tx, cl, case, records, actor, item_id, "done", value, None, kind,
+                                           before=view)
             if closed:
                 numbers = ", ".join(f"#{n}" for n in closed)
                 return replace(outcome, message=f"{outcome.message[:-1]} and closed ticket(s) {numbers}.")
@@ -97,7 +101,7 @@ class ItemCommands(EngineBase):
             if d.status != "open":
                 raise Conflict(view.cannot(item_id, "be confirmed"))
             return await self._set_item(tx, cl, case, records, actor, item_id, "done",
-                                        {"confirmed": True}, None, "gate_confirmed")
+                                        {"confirmed": True}, None, "gate_confirmed", before=view)
 
         return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
                                seen_version=seen_version)
@@ -119,7 +123,7 @@ class ItemCommands(EngineBase):
             if d.status not in ("open", "done", "na"):
                 raise Conflict(view.cannot(item_id, "be marked not applicable"))
             return await self._set_item(tx, cl, case, records, actor, item_id, "na", None,
-                                        reason, "not_applicable")
+                                        reason, "not_applicable", before=view)
 
         return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
                                seen_version=seen_version)
@@ -139,7 +143,7 @@ class ItemCommands(EngineBase):
                 who = (rec.updated_by or {}).get("name", "someone else")
                 raise NotAllowed(f"Only {who}, who answered it, or a manager can undo this.")
             return await self._set_item(tx, cl, case, records, actor, item_id, "open", None,
-                                        None, "undone")
+                                        None, "undone", before=view)
 
         return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
                                seen_version=seen_version)
@@ -238,7 +242,8 @@ class ItemCommands(EngineBase):
     async def _set_item(self, tx: WriteTx, cl: Checklist, case: CaseRecord,
                         records: dict[str, ItemRecord], actor: Actor, item_id: str, status: str,
                         value: dict[str, Any] | None, reason: str | None, kind: str,
-                        note: str | None = None) -> Outcome:
+                        note: str | None = None, before: CaseView | None = None) -> Outcome:
+        """Store an item's new state and its event, then settle; ``before``: the case as it was."""
         rec = records[item_id]
         now = self.clock()
         old = {"status": rec.status, "value": rec.value, "reason": rec.reason}
@@ -249,7 +254,8 @@ class ItemCommands(EngineBase):
         await tx.append_event(EventRecord(case.id, kind, actor.to_json(), now, item_id, old=old,
                                           new={"status": status, "value": value, "reason": reason},
                                           note=note or reason))
-        settler = Settler(tx, cl, case, records, actor, now, self.today())
+        settler = Settler(tx, cl, case, records, actor, now, self.today(), before=before,
+                          cause=_CAUSES.get(kind, "changed"))
         await settler.settle(touched={item_id})
         words = {"answered": "Recorded", "edited": "Changed", "not_applicable": "Marked not applicable",
                  "undone": "Undid", "gate_confirmed": "Confirmed", "ticket_closed": "Closed ticket on"}

@@ -10,7 +10,7 @@ from typing import Any
 from dialogs.checklist import DECISIONS as DECISIONS
 from dialogs.checklist import Checklist, ItemDef
 from dialogs.reasons import STATE_PHRASES, Reason, lower_first, words
-from dialogs.state import Derived, derive, progress, rebate_suggestion
+from dialogs.state import Derived, derive, progress, rebate_suggestion, step_complete
 from dialogs.text import money as format_money
 from dialogs.text import render
 from dialogs.tickets import NONE_LABEL
@@ -74,9 +74,12 @@ class CaseView:
         return describe_value(self.checklist.items[item_id], rec.value or {})
 
     def step_status(self, number: int) -> str:
-        """waiting, active or complete, from how many steps were handed off."""
+        """waiting, active, complete; or reopened: handed off, but with open work again (an undo)."""
         handed = self.case.step_index
-        return "complete" if number <= handed else "active" if number == handed + 1 else "waiting"
+        if number <= handed:
+            step = self.checklist.steps[number - 1]
+            return "complete" if step_complete(self.checklist, self.derived, step.id) else "reopened"
+        return "active" if number == handed + 1 else "waiting"
 
     def step_title(self, step_id: str) -> str:
         """A step's title with the case's values filled in."""
@@ -215,6 +218,9 @@ class CaseView:
                 if (waiting or current) and label not in holders:
                     holders.append(label)
             holder = " and ".join(holders) or None
+        needs_manager = tuple(self.text(i.id) for i in self.checklist.items.values()
+                              if i.manager and self.derived[i.id].status == "open") \
+            if self.case.status == "open" else ()
         stop = self.case.header.get("stop_date")
         header = tuple((h.label, self.case.header[h.id]) for h in self.checklist.header
                        if self.case.header.get(h.id))
@@ -223,6 +229,7 @@ class CaseView:
             self.case.status, stop, _iso(self.case.opened_at) or "",
             str(self.case.opened_by.get("name", "")), holder, tuple(steps), header,
             overdue=bool(today and stop and self.case.status == "open" and stop < today.isoformat()),
+            needs_manager=needs_manager,
         )
 
     def recorded(self, step_id: str) -> tuple[RecordedLine, ...]:

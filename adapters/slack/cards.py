@@ -32,7 +32,8 @@ from dialogs.views import ActionView, InputField, ItemView, StepCard, TicketView
 
 ICONS = {"open": ":white_large_square:", "done": ":white_check_mark:", "na": ":heavy_minus_sign:",
          "locked": ":lock:", "skipped": ":fast_forward:"}
-STEP_ICONS = {"complete": ":white_check_mark:", "active": ":arrow_forward:", "waiting": ":hourglass:"}
+STEP_ICONS = {"complete": ":white_check_mark:", "active": ":arrow_forward:", "waiting": ":hourglass:",
+              "reopened": ":leftwards_arrow_with_hook:"}
 _RANK = {"open": 0, "locked": 1}
 _SHOWN_TICKETS = 10
 
@@ -53,8 +54,9 @@ def _action(a: Mapping[str, Any]) -> ActionView:
 
 def card_message(card: StepCard, public_url: str | None) -> Message:
     """A step card for its department's channel."""
-    status = {"waiting": "waiting for the step before", "active": "in progress",
-              "complete": "complete"}.get(card.status, card.status)
+    status = {"waiting": "waiting for the step before", "active": "in progress", "complete": "complete",
+              "reopened": f"reopened: open work again, with {md(card.department_label, 100)}"
+              }.get(card.status, card.status)
     if card.case_status != "open":
         status = f"case {card.case_status}"
     head = [
@@ -92,10 +94,12 @@ def _rank(item: ItemView) -> int:
     return _RANK.get(item.status, 2)
 
 
-def item_blocks(card: StepCard, item: ItemView) -> list[Block]:
-    """One item: a section with its state, and its buttons if it has any."""
+def item_blocks(card: StepCard, item: ItemView, prefix: str = "") -> list[Block]:
+    """One item: a section with its state, and its buttons if it has any (block ids after ``prefix``)."""
     lines = [f"{ICONS.get(item.status, '')} {'↳ ' if item.depth else ''}{md(item.text, 600)}"
-             + (" _(manager)_" if item.manager_only else "")]
+             + (" _(manager)_" if item.manager_only and item.status != "open" else "")]
+    if item.manager_only and item.status == "open":
+        lines.append("_:bust_in_silhouette: Waits for a manager_")
     if item.status in ("done", "na"):
         when = (item.answered_at or "").replace("T", " ")[:16]
         who = f" — {md(item.answered_by, 100)}" + (f", {when}" if when else "") if item.answered_by else ""
@@ -111,12 +115,12 @@ def item_blocks(card: StepCard, item: ItemView) -> list[Block]:
     lines += _ticket_lines(item.tickets)
     if len(_paged(item)) > MAX_BUTTONS:
         lines.append(f"_{len(_paged(item)) - MAX_BUTTONS + 1} more action(s) on the dashboard_")
-    blocks = [section("\n".join(lines), block_id=f"item:{item.id}")]
+    blocks = [section("\n".join(lines), block_id=f"{prefix}item:{item.id}")]
     actions_ = _paged(item)
     if actions_:
         shown = actions_ if len(actions_) <= MAX_BUTTONS else actions_[: MAX_BUTTONS - 1]
         buttons = [item_button(card, a, n) for n, a in enumerate(shown)]
-        blocks.append(actions(buttons, f"act:{item.id}"))
+        blocks.append(actions(buttons, f"{prefix}act:{item.id}"))
     return blocks
 
 

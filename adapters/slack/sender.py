@@ -27,6 +27,7 @@ from adapters.slack.messages import (
     handoff_from_json,
     handoff_message,
     line_message,
+    manager_item_message,
     managers_message,
     summary_from_json,
     summary_message,
@@ -103,6 +104,8 @@ class SlackSender:
             message = handoff_message(handoff, self._department_mention(handoff.to_department), public)
         elif notice.kind == "managers":
             message = managers_message(str(p.get("text", "")), self._managers_mention())
+        elif notice.kind == "manager_item":
+            message = manager_item_message(card_from_json(p["card"]), self._managers_mention(), public)
         elif notice.kind == "document":
             await self._document(notice)
             return None
@@ -157,7 +160,7 @@ class SlackSender:
         kind, target = notice.kind, notice.target
         if kind in ("card", "handoff"):
             return self.settings.channel_of(target.removeprefix("dept:")), None
-        if kind == "managers":
+        if kind in ("managers", "manager_item"):
             return self.settings.managers_channel, None
         if kind == "summary" or notice.case_id is None:
             return self.settings.cases_channel, None
@@ -192,7 +195,7 @@ class SlackSender:
             raise RetryLater(f"Slack unreachable: {exc!r}") from exc
 
 
-_POSTS = ("summary", "card", "thread", "handoff", "managers")
+_POSTS = ("summary", "card", "thread", "handoff", "managers", "manager_item")
 
 
 def _retry_after(headers: Any) -> float:

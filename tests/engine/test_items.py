@@ -424,3 +424,53 @@ async def test_a_claim_does_not_make_an_answer_stale_and_a_losing_claim_says_who
     assert lost.message == "Nothing changed: Alice Admin claimed this item at 2026-11-27 09:00."
     answered = await engine.act(walk.case_id, "review_account", "done", ADAM, done.version)
     assert answered.changed, "the claim did not touch what the item answers"
+
+
+# ---------------------------------------------------------------- undo after a hand-off
+async def test_undo_after_the_hand_off_reopens_the_step_visibly(engine: Engine, store: SQLiteStore) -> None:
+    walk = await open_case(engine)
+    await finish_admin_one(walk)
+    watch = await OutboxWatch(store).start()
+    await engine.undo(walk.case_id, "review_account", ALICE, await walk.version("review_account"))
+    view = await engine.view(walk.case_id)
+    assert view.card("admin_one").status == "reopened"
+    summary = view.summary()
+    assert [p.status for p in summary.steps] == ["reopened", "active", "waiting"]
+    assert summary.holder == "Admin and Tech"
+    notices = [d.notice for d in await watch.notices()]
+    lines = [n.payload["text"] for n in notices if n.kind == "thread"]
+    assert "Alice Admin undid “Review AcmeCo's account”: step 1 is reopened (Routing step one: Admin; " \
+           "with Admin)." in lines
+    (told,) = [n for n in notices if n.kind == "handoff"]
+    assert told.target == "dept:tech" and told.payload["handoff"]["kind"] == "reopened"
+
+    watch = await OutboxWatch(store, "watch2").start()
+    await walk.done("review_account", ALICE)
+    assert (await engine.view(walk.case_id)).card("admin_one").status == "complete"
+    notices = [d.notice for d in await watch.notices()]
+    assert "Step 1 is complete again (Routing step one: Admin): “Review AcmeCo's account”: Done." in [
+        n.payload["text"] for n in notices if n.kind == "thread"]
+    (again,) = [n for n in notices if n.kind == "handoff"]
+    assert again.target == "dept:tech" and again.payload["handoff"]["kind"] == "complete_again"
+    assert again.payload["handoff"]["changed"] == [
+        {"text": "Review AcmeCo's account", "value_text": "Done", "by": "Alice Admin"}]
+
+
+# ---------------------------------------------------------------- manager-only items
+async def test_a_manager_only_item_that_opens_is_announced_to_the_managers(engine: Engine,
+                                                                          store: SQLiteStore) -> None:
+    walk = await open_case(engine)
+    await finish_admin_one(walk)
+    watch = await OutboxWatch(store).start()
+    await walk.answer("open_tickets", TOM, none=True)  # the summary report is generated: the manager's turn
+    (notice,) = [d.notice for d in await watch.notices() if d.notice.target == "managers"]
+    assert notice.kind == "manager_item" and notice.ref_key == "manager:email_summary_report"
+    (item,) = notice.payload["card"]["items"]
+    assert item["text"] == "Service manager: email the summary report to AcmeCo" and item["status"] == "open"
+    assert [a["action"] for a in item["actions"]] == ["done", "na", "claim"]
+    summary = (await engine.view(walk.case_id)).summary()
+    assert summary.needs_manager == ("Service manager: email the summary report to AcmeCo",)
+    await walk.done("email_summary_report", MARY)
+    updates = [d.notice for d in await watch.notices() if d.notice.target == "managers"]
+    assert len(updates) == 2 and updates[-1].payload["card"]["items"][0]["status"] == "done"
+    assert (await engine.view(walk.case_id)).summary().needs_manager == ()

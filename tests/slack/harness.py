@@ -120,25 +120,26 @@ class SlackBot:
         assert resp.status == 200, await resp.text()
         return answer(await resp.text())
 
-    def button(self, item_id: str, action: str, label: str | None = None,
+    def button(self, item_id: str, action: str, label: str | None = None, where: str = "",
                ) -> tuple[dict[str, Any], dict[str, Any], str]:
-        """The button of an item on the card as Slack shows it now: (button, message block, channel)."""
-        message = self.fake.message_with_block(f"act:{item_id}")
-        block = next(b for b in message.blocks if b.get("block_id") == f"act:{item_id}")
+        """The button of an item as Slack shows it now (on its card, or ``where="managers-"``)."""
+        message = self.fake.message_with_block(f"{where}act:{item_id}")
+        block = next(b for b in message.blocks if b.get("block_id") == f"{where}act:{item_id}")
         pattern = Act.of(action).pattern()
         button = next(e for e in block["elements"] if pattern.match(e["action_id"])
                       and (label is None or e["text"]["text"] == label))
         return button, {"ts": message.ts, "blocks": message.blocks}, message.channel
 
     def click_payload(self, item_id: str, action: str, who: Person,
-                      label: str | None = None) -> dict[str, Any]:
-        button, message, channel = self.button(item_id, action, label)
+                      label: str | None = None, where: str = "") -> dict[str, Any]:
+        button, message, channel = self.button(item_id, action, label, where)
         return {"type": "block_actions", "team": {"id": "T0FAKE"}, "api_app_id": "A0FAKE", "token": "x",
                 "user": {"id": who.id, "username": who.name, "name": who.name, "team_id": "T0FAKE"},
                 "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel},
                 "channel": {"id": channel}, "message": message, "trigger_id": self.trigger(),
                 "response_url": "https://hooks.slack.test/actions/1",
-                "actions": [{"type": "button", "action_id": button["action_id"], "block_id": f"act:{item_id}",
+                "actions": [{"type": "button", "action_id": button["action_id"],
+                             "block_id": f"{where}act:{item_id}",
                              "value": button["value"], "text": button["text"],
                              "action_ts": f"{time.time():.6f}"}]}
 
