@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,15 @@ def check_item_permission(actor: Actor, checklist: Checklist, item: ItemDef, tex
             f"This item belongs to the {label} department and you are not a member of it. "
             f"Ask someone in {label} or a manager."
         )
+
+
+def check_view_permission(actor: Actor, checklists: Iterable[Checklist], viewers: str) -> None:
+    """Listing and viewing cases: everyone, or (viewers = "departments") department members and managers."""
+    if viewers == "everyone" or actor.manager:
+        return
+    if any(actor.departments & set(c.departments) for c in checklists):
+        return
+    raise NotAllowed("Only members of a department's channel and managers can list and view cases here.")
 
 
 def check_case_permission(actor: Actor, checklist: Checklist, what: str) -> None:

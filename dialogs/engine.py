@@ -18,6 +18,7 @@ from dialogs.engine_base import utcnow as utcnow
 from dialogs.errors import Conflict, NotAllowed, NotFound
 from dialogs.header import parse_header
 from dialogs.item_commands import ItemCommands
+from dialogs.lookup import Lookup, choose, is_case_id
 from dialogs.names import legacy_client_key
 from dialogs.outcome import Outcome, duplicate, stale_case
 from dialogs.present import CaseView
@@ -88,8 +89,10 @@ class Engine(ItemCommands):
 
         return await self._run(case_id, cancel, request_id, allow_closed=True)
 
-    async def reopen_case(self, case_id: str, actor: Actor, *, request_id: str | None = None) -> Outcome:
-        """Reopen a cancelled or completed case, unless the client has another open case."""
+    async def reopen_case(self, case_id: str, reason: str, actor: Actor, *,
+                          request_id: str | None = None) -> Outcome:
+        """Reopen a cancelled or completed case with a reason (recorded), unless another case is open."""
+        reason = clean_text(reason, label="Reason", multiline=True)
 
         async def reopen(tx: WriteTx, cl: Checklist, case: CaseRecord,
                          records: dict[str, ItemRecord], view: CaseView) -> Outcome:
@@ -102,7 +105,7 @@ class Engine(ItemCommands):
                                "finish or cancel that one first.", case_id=other.id)
             case.status, case.closed_at = "open", None
             return await self._case_change(tx, cl, case, records, actor, "case_reopened",
-                                           f"Reopened the case for {case.client}.", None,
+                                           f"Reopened the case for {case.client}: {reason}", reason,
                                            may_complete=False)
 
         return await self._run(case_id, reopen, request_id, allow_closed=True)
@@ -134,10 +137,21 @@ class Engine(ItemCommands):
         return await self._run(case_id, export, request_id, allow_closed=True)
 
     # ------------------------------------------------------------------ reads
+    async def lookup(self, text: str) -> Lookup:
+        """The case a client name or a case id means: open, else latest completed, else latest cancelled."""
+        query = text.strip()
+        if is_case_id(query):
+            case = await self.store.get_case(query)
+            return Lookup(query, case)
+        found: dict[str, CaseRecord] = {}
+        for key in dict.fromkeys((client_key(query), legacy_client_key(query))):
+            for case in await self.store.find_cases(key):
+                found.setdefault(case.id, case)
+        return choose(query, sorted(found.values(), key=lambda c: c.opened_at, reverse=True))
+
     async def find_case(self, client: str) -> CaseRecord | None:
-        """A client's open case, else its newest one."""
-        cases = await self.store.find_cases(client_key(client))
-        return next((c for c in cases if c.status == "open"), cases[0] if cases else None)
+        """The case a client name or case id means (see lookup)."""
+        return (await self.lookup(client)).case
 
     async def view(self, case_id: str) -> CaseView:
         """A case's current state, ready to render."""

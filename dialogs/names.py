@@ -117,3 +117,25 @@ def _prototypes() -> dict[str, str]:
         else:
             table[char] = min(char, other)
     return table
+
+
+def printable(text: str, keep: str = "") -> str:
+    """Text safe to print on a terminal: control characters shown as symbols, never acted on.
+
+    C0 controls become their Control Pictures (ESC -> ␛), DEL ␡, C1 controls \\x9b, and bidi
+    controls and other invisible formatting <U+202E>. Characters in ``keep`` (say "\\n") stay.
+    """
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in keep or not forbidden_character(ch):
+            out.append(ch)
+        elif code < 0x20:
+            out.append(chr(0x2400 + code))
+        elif code == 0x7F:
+            out.append("\u2421")
+        elif 0x80 <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"<U+{code:04X}>")
+    return "".join(out)

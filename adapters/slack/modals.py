@@ -101,9 +101,21 @@ def cancel_modal(summary: CaseSummary) -> dict[str, Any]:
     total = sum(p.total for p in summary.steps)
     holder = f" It is with {md(summary.holder, 100)};" if summary.holder else ""
     blocks = [section(f"Cancel the case for *{md(summary.client, 300)}*?{holder} {done}/{total} items "
-                      "are done. Its history stays and it can be reopened."),
+                      "are done. Its history stays, and `/offboard reopen CLIENT` reopens it."),
               text_input("reason", "Why is it cancelled?", multiline=True)]
     return view(Modal.CANCEL_CASE, "Cancel case", blocks, submit="Cancel the case", close="Keep it",
+                metadata={"case_id": summary.case_id})
+
+
+def reopen_modal(summary: CaseSummary, note: str | None = None) -> dict[str, Any]:
+    """Reopening asks why; the reason is recorded in the case's history."""
+    done = sum(p.done for p in summary.steps)
+    total = sum(p.total for p in summary.steps)
+    text = (f"Reopen the {md(summary.status, 20)} case for *{md(summary.client, 300)}*? {done}/{total} items "
+            "are done; it goes on where it stopped.")
+    blocks = [section(text + (f"\n_{md(note, 1000)}_" if note else "")),
+              text_input("reason", "Why is it reopened?", multiline=True)]
+    return view(Modal.REOPEN_CASE, "Reopen case", blocks, submit="Reopen the case", close="Keep it closed",
                 metadata={"case_id": summary.case_id})
 
 

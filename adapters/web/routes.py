@@ -201,10 +201,16 @@ async def command(request: web.Request) -> web.StreamResponse:
             steps = ", ".join(f"step {p.number} {p.done}/{p.total}" for p in s.steps)
             lines.append(f"{s.client}: stops {s.stop_date}, with {s.holder}; {steps}")
         return web.json_response({"ok": True, "reply": "\n".join(lines) or "No open cases."})
-    if cmd.verb in ("status", "cancel", "export"):
+    if cmd.verb in ("status", "cancel", "reopen", "export"):
         case = await engine.find_case(cmd.arg)
         if case is None:
             return web.json_response({"ok": False, "error": f"No case for {cmd.arg!r}."}, status=404)
+        if cmd.verb == "reopen":
+            if case.status == "open":
+                return web.json_response({"ok": False, "error": f"The case for {case.client} is open."},
+                                         status=409)
+            return web.json_response({"ok": True, "reopen": {"case_id": case.id, "client": case.client,
+                                                             "status": case.status}})
         if cmd.verb == "status":
             return web.json_response({"ok": True, "go": f"/w/cases/{case.id}"})
         if cmd.verb == "export":
@@ -219,6 +225,15 @@ async def cancel_case(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     who = current(request, ws.people)
     return await _outcome(ws, lambda: ws.svc.engine.cancel_case(
+        str(form.get("case_id", "")), str(form.get("reason", "")), who.actor))
+
+
+async def reopen_case(request: web.Request) -> web.StreamResponse:
+    """Reopen a cancelled or completed case, after the dialog that asks why."""
+    ws = request.app[WORKSPACE]
+    form = await request.post()
+    who = current(request, ws.people)
+    return await _outcome(ws, lambda: ws.svc.engine.reopen_case(
         str(form.get("case_id", "")), str(form.get("reason", "")), who.actor))
 
 
@@ -327,6 +342,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/w/open", open_case)
     r.add_post("/w/command", command)
     r.add_post("/w/cancel", cancel_case)
+    r.add_post("/w/reopen", reopen_case)
     r.add_post("/w/as", act_as)
     r.add_get("/dashboard", dashboard)
     r.add_get("/dashboard/{case_id}", dashboard_case)

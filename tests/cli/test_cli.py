@@ -288,3 +288,51 @@ def test_serve_on_a_taken_port_is_a_clear_error(db: Path) -> None:
     assert "error:" in result.stderr and str(port) in result.stderr
     assert "Traceback" not in result.stderr
     assert_intact(db)
+
+
+# ---------------------------------------------------------------- which case, reopen, raw control characters
+def store_raw(db: Path, sql: str, *params: object) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute(sql, params)
+    conn.close()
+
+
+def test_case_show_prefers_the_open_case_then_the_latest_completed_and_says_so(db: Path) -> None:
+    first = open_case(db)
+    store_raw(db, "UPDATE cases SET status = 'completed' WHERE id = ?", first)
+    second = open_case(db, "acme co")
+    store_raw(db, "UPDATE cases SET status = 'cancelled' WHERE id = ?", second)
+    shown = run(db, "case", "show", "AcmeCo")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"Remove AcmeCo from managed services — case {first}, completed")
+    assert f"note: AcmeCo has 2 cases; this is the completed one ({first}). Not shown: {second} (cancelled" \
+        in shown.stderr
+    by_id = run(db, "status", second)
+    assert by_id.returncode == 0 and f"case {second}, cancelled" in by_id.stdout and by_id.stderr == ""
+    exported = run(db, "export", second, "--doc", "checklist")
+    assert exported.returncode == 0 and "Checklist (cancelled)" in exported.stdout
+
+
+def test_case_reopen_from_the_command_line_records_the_reason(db: Path) -> None:
+    case_id = open_case(db)
+    store_raw(db, "UPDATE cases SET status = 'cancelled' WHERE id = ?", case_id)
+    reopened = run(db, "case", "reopen", "AcmeCo", "--reason", "Client leaves after all")
+    assert reopened.returncode == 0, reopened.stderr
+    assert reopened.stdout.strip() == "Reopened the case for AcmeCo: Client leaves after all"
+    shown = run(db, "case", "show", "AcmeCo").stdout
+    assert f"case {case_id}, open" in shown and "case reopened (Client leaves after all)" in shown
+
+
+def test_stored_control_characters_are_never_printed_raw(db: Path) -> None:
+    case_id = open_case(db)  # data from before control characters were refused
+    store_raw(db, "UPDATE cases SET client = ? WHERE id = ?", "Acme\x1b[2J\x1b]0;pwned\x07Co", case_id)
+    store_raw(db, "UPDATE item_states SET status = 'done', value = ? WHERE case_id = ? AND item_id = ?",
+              json.dumps({"text": "wire \x1b[31mred\x1b[0m \u202eevil"}), case_id, "payment_arrangements")
+    for args in (("case", "show", case_id), ("export", case_id, "--doc", "checklist", "--format", "md"),
+                 ("cases",), ("status", case_id)):
+        result = run(db, *args)
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout and "\u202e" not in result.stdout
+        assert "\x1b" not in result.stderr
+    shown = run(db, "case", "show", case_id).stdout
+    assert "Acme␛[2J␛]0;pwned␇Co" in shown and "wire ␛[31mred␛[0m <U+202E>evil" in shown

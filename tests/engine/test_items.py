@@ -339,7 +339,7 @@ async def test_cancelling_a_case(engine: Engine, store: SQLiteStore, clock: Cloc
     assert all(item.actions == () for item in (await engine.step_card(walk.case_id, "admin_one")).items)
 
     # ... until it is reopened, with its answers as they were.
-    assert (await engine.reopen_case(walk.case_id, ALICE)).changed
+    assert (await engine.reopen_case(walk.case_id, "Client came back", ALICE)).changed
     assert (await store.get_items(walk.case_id))["newsletter"].value == {"answer": False}
     await walk.done("review_account", ALICE)
     assert await walk.status("review_account") == "done"
@@ -349,7 +349,7 @@ async def test_cancelling_a_case(engine: Engine, store: SQLiteStore, clock: Cloc
 
 async def test_reopening_an_open_case_changes_nothing(engine: Engine) -> None:
     walk = await open_case(engine)
-    out = await engine.reopen_case(walk.case_id, ALICE)
+    out = await engine.reopen_case(walk.case_id, "Client came back", ALICE)
     assert out.status == "stale" and "already open" in out.message
 
 

@@ -49,6 +49,8 @@ OSCAR = Person("U0OSCAR", "oscar")  # in no department's channel
 
 MEMBERS = {ADMIN: [ALICE.id, "U0BOT"], TECH: [TOM.id, "U0BOT"], CASES: [ALICE.id, TOM.id, MARY.id]}
 GROUPS = {MANAGERS_GROUP: [MARY.id], TECH_GROUP: [TOM.id]}
+# Display names (users.info): the audit trail and cards name people by these, not by their handle.
+USERS = {ALICE.id: "Alice Admin", TOM.id: "Tom Tech", MARY.id: "Mary Manager", OSCAR.id: "Oscar Outsider"}
 
 
 def stop_date() -> str:

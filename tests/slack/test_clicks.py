@@ -110,7 +110,7 @@ async def test_a_stale_click_says_who_already_did_it(bot: SlackBot) -> None:
     stale["actions"][0]["action_ts"] = f"{time.time():.6f}"  # a second, later click on the old card
     resp = await bot.interact(stale)
     assert resp.status == 200
-    assert "already answered by alice" in bot.fake.ephemerals[-1]["text"]
+    assert "already answered by Alice Admin" in bot.fake.ephemerals[-1]["text"]
 
 
 async def test_undo_of_someone_elses_answer_is_refused(bot: SlackBot) -> None:
@@ -119,7 +119,7 @@ async def test_undo_of_someone_elses_answer_is_refused(bot: SlackBot) -> None:
     bot.adapter.members.forget()
     await bot.click("review_account", "done", ALICE)
     await bot.click("review_account", "undo", TOM)
-    assert "Only alice, who answered it, or a manager can undo this." in bot.fake.ephemerals[-1]["text"]
+    assert "Only Alice Admin, who answered it, or a manager can undo this." in bot.fake.ephemerals[-1]["text"]
     await bot.click("review_account", "undo", ALICE)
     assert (await item(bot, "review_account"))[0] == "open"
 
@@ -132,10 +132,10 @@ async def test_a_claim_leaves_other_clicks_alone_and_a_losing_claim_says_who_cla
     toms_done = bot.click_payload("review_account", "done", TOM)
     await bot.click("review_account", "claim", ALICE)
     card = json.dumps(bot.fake.message_with_block("item:review_account").blocks)
-    assert "Held by alice" in card
+    assert "Held by Alice Admin" in card
 
     assert (await bot.interact(toms_claim)).status == 200
     note = bot.fake.ephemerals[-1]["text"]
-    assert note.startswith("Nothing changed: alice claimed this item at ")
+    assert note.startswith("Nothing changed: Alice Admin claimed this item at ")
     assert (await bot.interact(toms_done)).status == 200
     assert (await item(bot, "review_account"))[0] == "done", "the answer was not made stale by the claim"

@@ -22,10 +22,10 @@ async def test_undo_after_the_hand_off_reopens_the_step_and_tells_the_next_depar
     summary = fake.channel(CASES)[0]
     assert "with Admin and Tech" in summary.text
     thread = [m.text for m in fake.thread(CASES, summary.ts)]
-    assert "alice undid “Review AcmeCo's account”: step 1 is reopened (Routing step one: Admin; " \
+    assert "Alice Admin undid “Review AcmeCo's account”: step 1 is reopened (Routing step one: Admin; " \
            "with Admin)." in thread
     note = fake.channel(TECH)[-1]
-    assert note.text.startswith("<!subteam^S0TECH> AcmeCo: alice undid “Review AcmeCo's account”")
+    assert note.text.startswith("<!subteam^S0TECH> AcmeCo: Alice Admin undid “Review AcmeCo's account”")
 
     await bot.click("review_account", "done", ALICE)
     assert "complete" in said(fake.channel(ADMIN)[0]) and "reopened" not in said(fake.channel(ADMIN)[0])

@@ -70,7 +70,8 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
     await bot.click("unbundled_services", "no", ALICE)
     await bot.click("newsletter", "yes", ALICE)
     card = fake.message_with_block("act:quickbooks_terms")
-    assert "alice" in json.dumps(card.blocks), "the card says who did what"
+    assert "Alice Admin" in json.dumps(card.blocks), "the card names people as Slack shows them"
+    assert "— alice" not in json.dumps(card.blocks), "not by their handle"
     await bot.click("quickbooks_terms", "na", ALICE, reason="Terms are already net 0")
     assert "> Not applicable: Terms are already net 0" in words_of(fake, ADMIN)
 

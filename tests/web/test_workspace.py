@@ -174,8 +174,8 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     error = dialog.locator('[data-error-for="dollars"]')
     assert "more than the unused prepaid labor" in await error.inner_text()
     assert await dialog.locator("[name=dollars]").input_value() == "1,500", "the values are kept"
-    await dialog.locator("button.primary").click()  # "Save anyway"
-    await dialog.wait_for(state="hidden")
+    assert await dialog.locator("button.primary").inner_text() == "Save anyway"
+    await admin._round_trip(dialog.locator("button.primary").click)
     assert "$1,500.00 for 10.00 hours" in await admin.item("rebate").inner_text()
 
     # ---- the managers' dashboard
@@ -246,3 +246,26 @@ async def test_cancel_from_the_composer_asks_for_a_reason(browser: Any, server: 
     await admin.go(f"/w/cases/{case_id}")
     assert "cancelled" in await admin.page.locator(".summary .badge").first.inner_text()
     assert "Client decided to stay" in await admin.page.locator(".thread").inner_text()
+
+
+async def test_a_cancelled_case_reopens_from_the_composer_with_a_reason(browser: Any, server: Server) -> None:
+    admin = await new_person(browser, server, "dept:admin", "/w/cases")
+    case_id = await admin.open_case("Delta Inc", HEADER)
+    await admin.go("/w/cases")
+    await admin.say("/offboard cancel delta inc")
+    cancel = admin.page.locator("#cancel-dialog")
+    await cancel.wait_for(state="visible")
+    await cancel.locator("[name=reason]").fill("Client decided to stay")
+    await cancel.locator("button.danger").click()
+    await cancel.wait_for(state="hidden")
+    await admin.say("/offboard reopen Delta Inc")
+    dialog = admin.page.locator("#reopen-dialog")
+    await dialog.wait_for(state="visible")
+    assert await dialog.locator("h2").inner_text() == "Reopen the cancelled case for Delta Inc?"
+    await dialog.locator("[name=reason]").fill("They are leaving after all")
+    await dialog.locator("button.primary").click()
+    await dialog.wait_for(state="hidden")
+    await admin.go(f"/w/cases/{case_id}")
+    assert "open" in await admin.page.locator(".summary .badge").first.inner_text()
+    assert "Reopened the case for Delta Inc: They are leaving after all" in \
+        await admin.page.locator(".thread").inner_text()

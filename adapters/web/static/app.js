@@ -112,6 +112,14 @@ document.addEventListener("submit", async (event) => {
     }
     form.closest("dialog").close();
     location.href = `/w/cases/${result.case_id}`;
+  } else if (form.classList.contains("reopen-case")) {
+    if (event.submitter && event.submitter.value === "cancel") return;
+    event.preventDefault();
+    const result = await post("/w/reopen", new FormData(form));
+    if (!result.ok) { showErrors(form, result); return; }
+    form.closest("dialog").close();
+    flash(result.message, "ok");
+    await refresh();
   } else if (form.classList.contains("cancel-case")) {
     if (event.submitter && event.submitter.value === "cancel") return;
     event.preventDefault();
@@ -139,6 +147,12 @@ async function composer(form) {
     const dialog = document.getElementById("cancel-dialog");
     dialog.querySelector('[name="case_id"]').value = result.cancel.case_id;
     dialog.querySelector("[data-client]").textContent = result.cancel.client;
+    dialog.showModal();
+  } else if (result.reopen) {
+    const dialog = document.getElementById("reopen-dialog");
+    dialog.querySelector('[name="case_id"]').value = result.reopen.case_id;
+    dialog.querySelector("[data-client]").textContent = result.reopen.client;
+    dialog.querySelector("[data-status]").textContent = result.reopen.status;
     dialog.showModal();
   } else if (result.go) {
     location.href = result.go;
