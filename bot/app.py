@@ -58,7 +58,8 @@ async def services(config: Config) -> AsyncIterator[Services]:
     try:
         engine = Engine(store, checklists, tz=config.tz, phone_region=config.phone_region)
         dispatcher = Dispatcher(store)
-        documents = Documents(engine, company=config.company, templates=config.templates)
+        documents = Documents(engine, company=config.company, templates=config.templates,
+                              render_timeout=config.render_timeout)
         yield Services(config, store, engine, dispatcher, checklists, documents)
     finally:
         await store.close()

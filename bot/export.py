@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from bot.app import services
 from bot.config import Config
-from bot.documents import DOCUMENTS, FORMATS, Documents
+from bot.documents import DOCUMENTS, FORMATS
 from dialogs.names import printable
 
 
@@ -39,7 +39,7 @@ async def export(config: Config, args: argparse.Namespace, out: TextIO, err: Tex
         if not config.company.configured:
             print("warning: no company name configured; set name in the [company] table of the "
                   "OFFBOARD_CONFIG file (see docs/documents.md)", file=err)
-        docs = Documents(svc.engine, company=config.company, templates=config.templates)
+        docs = svc.documents
         rendered = await docs.render(case.id, args.doc, args.fmt)
     target: Path | None = args.output
     if target is None and args.fmt == "pdf":
