@@ -39,7 +39,8 @@ DOCUMENT_TITLES = {
 }
 STATUS_LABELS = {status: STATUS_WORDS[status] for status in ("done", "na", "skipped", "locked", "open")}
 CASE_STATUS_LABELS = {"open": "Open", "completed": "Completed", "cancelled": "Cancelled"}
-STEP_STATUS_LABELS = {"waiting": "Waiting", "active": "In progress", "complete": "Handed off"}
+STEP_STATUS_LABELS = {"waiting": "Waiting", "active": "In progress", "complete": "Handed off",
+                      "reopened": "Reopened (open work again after its hand-off)"}
 TICKET_DECISIONS = {
     "covered": ("Worked under the ending contract",
                 "Completed before service stops, under the contract that is ending, at no extra charge."),

@@ -56,6 +56,8 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
     # ---- Routing step one: Admin
     admin = words_of(fake, ADMIN)
     assert "Locked: Waits for an answer to “Are there any accounts receivable?”" in admin
+    await bot.click("review_account", "claim", ALICE)
+    assert "Held by Alice Admin" in words_of(fake, ADMIN)
     await bot.click("review_account", "done", ALICE)
     await bot.click("accounts_receivable", "no", ALICE)
     admin = words_of(fake, ADMIN)

@@ -102,10 +102,17 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     await admin.click("review_account", "done")
     await admin.click("accounts_receivable", "no")
     assert await admin.status("payment_arrangements") == "skipped"
+    assert "Does not apply: “Are there any accounts receivable?” is no" in \
+        await admin.item("payment_arrangements").inner_text()
+    await admin.click("contact_client", "claim")
+    assert "held by Admin member" in await admin.item("contact_client").inner_text()
     await admin.click("contact_client", "done")
     await admin.click("prepayment", "answer", dollars="abc", hours="10")
     error = admin.page.locator('dialog[open] [data-error-for="dollars"]')
     assert "dollar amount" in await error.inner_text(), "inline validation error"
+    await admin.page.locator("dialog[open] button[value=cancel]").click()
+    await admin.click("prepayment", "answer", dollars="9" * 30, hours="10")  # was an HTTP 500
+    assert "Amount ($) is over the limit of $1,000,000.00" in await error.inner_text()
     await admin.page.locator("dialog[open] button[value=cancel]").click()
     await admin.click("prepayment", "answer", dollars="1,500", hours="10")
     assert "$1,500.00 for 10.00 hours" in await admin.item("prepayment").inner_text()
@@ -113,7 +120,8 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     # Someone from Tech clicks an Admin item: refused, nothing changes.
     await tech.go("/w/admin")
     await tech.click("cancel_recurring_billing", "done")
-    assert "Admin department" in await tech.flash()
+    assert await tech.flash() == ("This item belongs to the Admin department and you are not a member of it. "
+                                  "Ask someone in Admin or a manager.")
     assert await tech.status("cancel_recurring_billing") == "open"
     await tech.go("/w/tech")
 
@@ -123,6 +131,7 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     await admin.click("keep_other_contracts", "done")
     await admin.click("unbundled_services", "no")
     await admin.click("quickbooks_terms", "na", reason="Terms already net 0")
+    assert "Not applicable: Terms already net 0" in await admin.item("quickbooks_terms").inner_text()
     await admin.click("newsletter", "no")
     assert await tech.page.locator(".handoff").count() == 0
     await admin.click("remove_from_newsletter", "done")
@@ -148,7 +157,9 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
         "tickets-1-number": "T-101", "tickets-1-title": "Old VPN request", "tickets-1-decision": "close",
     })
     assert await tech.status("remove_rmm_agents") == "locked"
-    assert "tickets still open" in await tech.item("remove_rmm_agents").inner_text()
+    rmm = await tech.item("remove_rmm_agents").inner_text()
+    assert "Locked: Behind “When all tickets are closed”: 2 of 2 tickets still open" in rmm
+    assert "Locked: Locked" not in rmm and "all_tickets_closed" not in rmm
     await _screenshot(tech)  # mid-case: the gate holds the RMM items
     await tech.click("close_unworked_tickets", "done")  # closes T-101, "close without completing"
     assert "and closed ticket(s) #T-101" in await tech.flash()
