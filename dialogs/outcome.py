@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from dialogs.actor import SYSTEM
-from dialogs.reasons import lower_first
+from dialogs.reasons import STATE_PHRASES, lower_first
 from storage.base import CaseRecord, ItemRecord
 
 
@@ -59,7 +59,7 @@ def stale_item(rec: ItemRecord, tz: tzinfo, why: str | None = None) -> Outcome:
                                 f"(at {when}). Look at the updated card.",
                        rec.case_id, rec.item_id, rec.version, extra={"by": None, "at": when})
     what = {"done": "answered", "na": "marked not applicable", "open": "reopened"}.get(
-        rec.status, f"changed (now {rec.status})")
+        rec.status, f"changed (it {STATE_PHRASES.get(rec.status, 'changed')} now)")
     return Outcome("stale", f"Nothing changed: this item was already {what} by {who} at {when}.",
                    rec.case_id, rec.item_id, rec.version, extra={"by": who, "at": when})
 
