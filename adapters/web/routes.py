@@ -202,7 +202,8 @@ async def command(request: web.Request) -> web.StreamResponse:
             lines.append(f"{s.client}: stops {s.stop_date}, with {s.holder}; {steps}")
         return web.json_response({"ok": True, "reply": "\n".join(lines) or "No open cases."})
     if cmd.verb in ("status", "cancel", "reopen", "export"):
-        case = await engine.find_case(cmd.arg)
+        found = await engine.lookup(cmd.arg)
+        case, note = found.case, found.note(engine.tz)
         if case is None:
             return web.json_response({"ok": False, "error": f"No case for {cmd.arg!r}."}, status=404)
         if cmd.verb == "reopen":
@@ -212,9 +213,9 @@ async def command(request: web.Request) -> web.StreamResponse:
             return web.json_response({"ok": True, "reopen": {"case_id": case.id, "client": case.client,
                                                              "status": case.status}})
         if cmd.verb == "status":
-            return web.json_response({"ok": True, "go": f"/w/cases/{case.id}"})
+            return web.json_response({"ok": True, "go": f"/w/cases/{case.id}", "note": note})
         if cmd.verb == "export":
-            return web.json_response({"ok": True, "go": f"/dashboard/{case.id}"})
+            return web.json_response({"ok": True, "go": f"/dashboard/{case.id}", "note": note})
         return web.json_response({"ok": True, "cancel": {"case_id": case.id, "client": case.client}})
     return web.json_response({"ok": True, "reply": (cmd.arg + "\n\n" if cmd.arg else "") + HELP})
 

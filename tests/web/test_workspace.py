@@ -280,3 +280,22 @@ async def test_a_cancelled_case_reopens_from_the_composer_with_a_reason(browser:
     assert "open" in await admin.page.locator(".summary .badge").first.inner_text()
     assert "Reopened the case for Delta Inc: They are leaving after all" in \
         await admin.page.locator(".thread").inner_text()
+
+
+async def test_status_goes_to_the_open_case_and_names_the_others(browser: Any, server: Server) -> None:
+    admin = await new_person(browser, server, "dept:admin", "/w/cases")
+    first = await admin.open_case("Echo GmbH", HEADER)
+    await admin.go("/w/cases")
+    await admin.say("/offboard cancel echo gmbh")
+    cancel = admin.page.locator("#cancel-dialog")
+    await cancel.wait_for(state="visible")
+    await cancel.locator("[name=reason]").fill("Opened by mistake")
+    await cancel.locator("button.danger").click()
+    await cancel.wait_for(state="hidden")
+    second = await admin.open_case("Echo GmbH", HEADER)
+    await admin.go("/w/cases")
+    async with admin.page.expect_navigation(url=f"**/w/cases/{second}"):
+        await admin.say("/offboard status ECHO GMBH")
+    await admin.page.locator("#flash:not([hidden])").wait_for()
+    assert f"Echo GmbH has 2 cases; this is the open one ({second}). Not shown: {first} (cancelled" in \
+        await admin.flash()

@@ -155,6 +155,8 @@ async function composer(form) {
     dialog.querySelector("[data-status]").textContent = result.reopen.status;
     dialog.showModal();
   } else if (result.go) {
+    // The client has other cases: say so on the page we go to.
+    if (result.note) sessionStorage.setItem("offboardNote", result.note);
     location.href = result.go;
   } else if (result.reply) {
     reply.textContent = result.reply;
@@ -213,6 +215,12 @@ function listen() {
       if (link) link.classList.add("unread");
     }
   };
+}
+
+const note = sessionStorage.getItem("offboardNote");
+if (note) {
+  sessionStorage.removeItem("offboardNote");
+  flash(note, "stale");
 }
 
 listen();
