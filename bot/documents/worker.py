@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -41,6 +42,7 @@ def running() -> list[BaseProcess]:
 def _child(conn: Connection, context: dict[str, Any], document: str, fmt: str,
            templates: Path | None) -> None:
     """In the worker: say it started, render, send the result (or the error's class and message)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops us
     try:
         conn.send(("started",))
         conn.send(("done", render(context, document, fmt, templates=templates)))
