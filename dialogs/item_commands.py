@@ -46,11 +46,11 @@ class ItemCommands(EngineBase):
                 existing = (rec.value or {}).get("tickets", []) if rec.status == "done" else []
                 value = merge_rows(existing, value["tickets"], shown_numbers(raw.get("shown")),
                                    truthy(raw.get("none")))
-            check_answer(item, value, view, confirmed=truthy(raw.get("confirmed")))
             kind = "answered" if rec.status != "done" else "edited"
             if rec.status == "done" and rec.value == value:
                 return Outcome("stale", "Nothing changed: that is already the answer.", case_id,
                                item_id, rec.version)
+            check_answer(item, value, view, confirmed=truthy(raw.get("confirmed")))
             closed = await self._close_decided(tx, case, records, actor, item) if item.closes else []
             outcome = await self._set_item(tx, cl, case, records, actor, item_id, "done", value, None, kind,
                                            before=view)
