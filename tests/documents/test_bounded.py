@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 
 import pytest
@@ -43,9 +44,10 @@ async def test_cancelling_a_render_kills_its_worker(doc_engine: Engine, still_cl
     walk = await open_case(doc_engine, still_clock, "AcmeCo")
     docs = Documents(doc_engine, company=COMPANY, templates=slow_templates(tmp_path), render_timeout=600)
     task = asyncio.create_task(docs.render(walk.case_id, "memo", "md"))
-    for _ in range(3000):  # until the worker is up (we wait for the fact, not for a time)
+    for _ in itertools.count():  # until the worker is up: we wait for the fact, not for a time
         if worker.running():
             break
+        assert not task.done(), task.exception()
         await asyncio.sleep(0.01)
     (proc,) = worker.running()
     task.cancel()  # what shutdown does to a request in flight
