@@ -21,7 +21,7 @@ from storage.base import MessageRef, Notice
 from storage.sqlite import SQLiteStore
 
 ADMIN = Actor("bench", "U1", "Bench Admin", frozenset({"admin"}))
-HEADER = {"stop_date": "2099-12-31", "contact_name": "Pat", "contact_phone": "+1 555 010 2030",
+HEADER = {"stop_date": "2099-12-31", "contact_name": "Pat", "contact_phone": "+1 202 555 0130",
           "contact_email": "pat@example.com"}
 
 

@@ -18,10 +18,10 @@ from dialogs.present import CaseView
 from dialogs.views import ActionView, InputField
 
 BENCH_ADMIN = Actor("bench", "U0BENCHADMIN", "Bench Admin", frozenset({"admin", "tech"}), manager=True)
-PREFERENCE = ("confirm", "done", "no", "yes", "answer", "na")
+PREFERENCE = ("confirm", "done", "no", "yes", "no_tickets", "answer", "na")
 """Which button to press when an item offers several (undo and claim are never pressed)."""
 HEADER = {"stop_date": (date.today() + timedelta(days=45)).isoformat(), "contact_name": "Pat Bench",
-          "contact_phone": "+1 555 010 2030", "contact_email": "pat@bench.example"}
+          "contact_phone": "+1 202 555 0130", "contact_email": "pat@bench.example"}
 
 
 def header(checklist_header: Collection[HeaderField]) -> dict[str, str]:
@@ -63,7 +63,7 @@ def _filled(field: InputField) -> Any:
         return None
     return {"money": "1,500", "hours": "10", "date": HEADER["stop_date"], "yesno": "no", "tickets": [],
             "choice": field.choices[0] if field.choices else "", "email": "pat@bench.example",
-            "phone": "+1 555 010 2030"}.get(field.kind, "Bench")
+            "phone": "+1 202 555 0130"}.get(field.kind, "Bench")
 
 
 async def walk(engine: Engine, case_id: str, *, skip: Collection[str] = (), presses: int | None = None,

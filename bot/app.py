@@ -70,10 +70,12 @@ async def services(config: Config) -> AsyncIterator[Services]:
     store = store_for(config.database)  # a path is SQLite; postgresql://... is PostgreSQL
     await store.open()
     try:
-        engine = Engine(store, checklists, tz=config.tz)
+        engine = Engine(store, checklists, tz=config.tz, phone_region=config.phone_region,
+                        viewers=config.viewers)
         dispatcher = Dispatcher(store, lease=config.outbox_lease,
                                 retention=timedelta(days=config.retention_days))
-        documents = Documents(engine, company=config.company, templates=config.templates)
+        documents = Documents(engine, company=config.company, templates=config.templates,
+                              render_timeout=config.render_timeout)
         yield Services(config, store, engine, dispatcher, checklists, documents)
     finally:
         await store.close()

@@ -1,18 +1,22 @@
-"""The command line: ``python -m bot serve | cases | case show CLIENT | checklist check FILE | export |
-outbox [retry ID] | migrate-to URL``."""
+"""The command line: ``python -m bot serve | cases | status | case show|reopen | checklist check | export |
+outbox [retry ID] | migrate-to URL | teams-package``.
+
+What it prints from stored data never carries a raw control character.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import getpass
 import logging
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.app import Services, services
 from bot.app import serve as serve_forever
-from bot.app import services
 from bot.config import Config, ConfigError
 from bot.export import add_parser as add_export_parser
 from bot.export import export
@@ -22,10 +26,13 @@ from bot.outbox_cli import add_parser as add_outbox_parser
 from bot.outbox_cli import outbox
 from bot.teams_package import add_parser as add_teams_package_parser
 from bot.teams_package import teams_package
+from dialogs.actor import Actor
 from dialogs.checklist import load_checklist
 from dialogs.errors import OffboardError
+from dialogs.names import printable
 from dialogs.present import CaseView
-from storage.base import EventRecord, StoreError
+from dialogs.reasons import STATUS_WORDS
+from storage.base import CaseRecord, EventRecord, StoreError
 from storage.registry import describe
 
 
@@ -38,7 +45,12 @@ def parser() -> argparse.ArgumentParser:
     case = sub.add_parser("case", help="one case")
     case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
     show = case_sub.add_parser("show", help="a case's state and timeline")
-    show.add_argument("client", help="client name (any case and spacing)")
+    show.add_argument("client", help="client name (any case and spacing) or case id")
+    reopen = case_sub.add_parser("reopen", help="reopen a cancelled or completed case, with a reason")
+    reopen.add_argument("client", help="client name or case id")
+    reopen.add_argument("--reason", required=True, help="why it is reopened (recorded in its history)")
+    status = sub.add_parser("status", help="where a client's case stands")
+    status.add_argument("client", help="client name (any case and spacing) or case id")
     checklist = sub.add_parser("checklist", help="checklist files")
     cl_sub = checklist.add_subparsers(dest="checklist_command", required=True, metavar="ACTION")
     check = cl_sub.add_parser("check", help="validate a checklist file and summarize it")
@@ -74,6 +86,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             return asyncio.run(migrate_to(config, args.target, out, err))
         if args.command == "teams-package":
             return teams_package(config, args, out)
+        if args.command == "status":
+            return asyncio.run(case_status(config, args.client, out, err))
+        if args.case_command == "reopen":
+            return asyncio.run(reopen_case(config, args.client, args.reason, out, err))
         return asyncio.run(show_case(config, args.client, out, err))
     except (OffboardError, ConfigError) as exc:
         print(f"error: {exc}", file=err)
@@ -110,34 +126,73 @@ async def list_cases(config: Config, out: TextIO) -> int:
         for case in cases:
             summary = (await svc.engine.view(case.id)).summary(svc.engine.today())
             steps = "  ".join(f"{s.number}:{s.done}/{s.total}" for s in summary.steps)
-            print(f"{case.id}  {case.client}  stops {summary.stop_date or '-'}  "
-                  f"with {summary.holder or '-'}  {steps}", file=out)
+            print(printable(f"{case.id}  {case.client}  stops {summary.stop_date or '-'}  "
+                            f"with {summary.holder or '-'}  {steps}"), file=out)
     return 0
 
 
-async def show_case(config: Config, client: str, out: TextIO, err: TextIO) -> int:
-    """A case's header, every item's state, and the timeline."""
+async def find(svc: Services, client: str, err: TextIO) -> CaseRecord | None:
+    """The case a name or id means (open, else latest completed, else latest cancelled), or None."""
+    found = await svc.engine.lookup(client)
+    if found.case is None:
+        print(f"error: no case for client {printable(client)!r}", file=err)
+        return None
+    note = found.note(svc.engine.tz)
+    if note:
+        print(f"note: {printable(note)}", file=err)
+    return found.case
+
+
+async def case_status(config: Config, client: str, out: TextIO, err: TextIO) -> int:
+    """One case's summary: status, who holds it, progress per step."""
     async with services(config) as svc:
-        case = await svc.engine.find_case(client)
+        case = await find(svc, client, err)
         if case is None:
-            print(f"error: no case for client {client!r}", file=err)
+            return 1
+        s = (await svc.engine.view(case.id)).summary(svc.engine.today())
+        lines = [f"{s.title} — case {s.case_id}, {s.status}", f"  Service stops: {s.stop_date or '-'}",
+                 f"  With: {s.holder or '-'}"]
+        lines += [f"  Step {p.number} ({p.department_label}): {p.done}/{p.total} {p.status}" for p in s.steps]
+        lines += [f"  Waits for a manager: {text}" for text in s.needs_manager]
+        print("\n".join(printable(line) for line in lines), file=out)
+    return 0
+
+
+async def reopen_case(config: Config, client: str, reason: str, out: TextIO, err: TextIO) -> int:
+    """Reopen a cancelled or completed case from the command line (as a manager at the server)."""
+    async with services(config) as svc:
+        case = await find(svc, client, err)
+        if case is None:
+            return 1
+        user = getpass.getuser()
+        actor = Actor("cli", user, f"{user} (command line)", manager=True)
+        outcome = await svc.engine.reopen_case(case.id, reason, actor)
+        print(printable(outcome.message), file=out)
+    return 0 if outcome.changed else 1
+
+
+async def show_case(config: Config, client: str, out: TextIO, err: TextIO) -> int:
+    """A case's header, every item's state, and the timeline (control characters made visible)."""
+    async with services(config) as svc:
+        case = await find(svc, client, err)
+        if case is None:
             return 1
         view: CaseView = await svc.engine.view(case.id)
         summary = view.summary(svc.engine.today())
-        print(f"{summary.title} — case {case.id}, {case.status}", file=out)
-        for label, value in summary.header:
-            print(f"  {label}: {value}", file=out)
+        lines = [f"{summary.title} — case {case.id}, {case.status}"]
+        lines += [f"  {label}: {value}" for label, value in summary.header]
         for step in view.checklist.steps:
             card = view.card(step.id)
-            print(f"\n{card.title} [{card.status}, {card.done}/{card.total}]", file=out)
+            lines.append(f"\n{card.title} [{card.status}, {card.done}/{card.total}]")
             for item in card.items:
                 extra = item.value_text or item.reason or ""
                 who = f" — {item.answered_by} {item.answered_at}" if item.answered_by else ""
-                print(f"  {'  ' * item.depth}[{item.status:>7}] {item.text}"
-                      f"{': ' + extra if extra else ''}{who}", file=out)
-        print("\nTimeline:", file=out)
-        for event in await svc.store.get_events(case.id):
-            print("  " + timeline_line(event, view), file=out)
+                state = STATUS_WORDS.get(item.status, item.status)
+                shown = f"{item.text}: {extra}" if extra else item.text
+                lines.append(f"  {'  ' * item.depth}[{state}] {shown}{who}")
+        lines.append("\nTimeline:")
+        lines += ["  " + timeline_line(event, view) for event in await svc.store.get_events(case.id)]
+        print("\n".join(printable(line, keep="\n") for line in lines), file=out)
     return 0
 
 

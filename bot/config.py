@@ -18,11 +18,15 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 from adapters.ports import LOCAL_HOSTS, ConfigError, Secret
 from bot.documents.company import Company
 from dialogs.checklist import BUILTIN_DIR
 
 __all__ = ["LOCAL_HOSTS", "Config", "ConfigError", "Secret", "secret_key"]
+
+VIEWERS = ("departments", "everyone")
 
 SECRET_FILE = "offboard.secret"
 _URL = re.compile(r"^https?://[^\s/?#|<>]+(/[^\s?#|<>]*)?$", re.IGNORECASE)
@@ -47,6 +51,9 @@ class Config:
     public_url: str | None = None  # where people reach the server (its host is served; https: Secure cookies)
     secret_key: Secret | None = None  # signs cookies and links; see secret_key() when unset
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-Proto/-For are believed
+    phone_region: str = "US"  # phone numbers typed without +country are read in this region
+    render_timeout: float = 5.0  # seconds a document may take to render before it is stopped
+    viewers: str = "departments"  # who may list and view cases: departments (and managers) | everyone
 
     @property
     def tz(self) -> ZoneInfo:
@@ -110,6 +117,18 @@ class Config:
         checklists = pick("checklists", None)
         if isinstance(checklists, str):
             checklists = [p for p in checklists.split(os.pathsep) if p]
+        region = str(pick("phone_region", "US")).strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(f"OFFBOARD_PHONE_REGION {region!r} is not a region code such as US, GB or DE")
+        try:
+            render_timeout = float(pick("render_timeout", 5))
+        except (TypeError, ValueError):
+            raise ConfigError("OFFBOARD_RENDER_TIMEOUT must be a number of seconds") from None
+        if not 0 < render_timeout <= 600:
+            raise ConfigError(f"OFFBOARD_RENDER_TIMEOUT {render_timeout} must be between 0 and 600 seconds")
+        viewers = str(pick("viewers", "departments"))
+        if viewers not in VIEWERS:
+            raise ConfigError(f"[offboard] viewers = {viewers!r}: choose one of {', '.join(VIEWERS)}")
         config = cls(
             database=str(pick("database", "data/offboard.db")),
             host=str(pick("host", "127.0.0.1")),
@@ -126,6 +145,9 @@ class Config:
             public_url=_public_url(str(pick("public_url", ""))),
             secret_key=_secret(str(pick("secret_key", ""))),
             trusted_proxies=_addresses(pick("trusted_proxies", "")),
+            phone_region=region,
+            render_timeout=render_timeout,
+            viewers=viewers,
         )
         web = data.get("web", {})
         people = web.get("people") if isinstance(web, Mapping) else None

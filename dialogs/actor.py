@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,18 +32,27 @@ class Actor:
 SYSTEM = Actor("system", "offboard", "offboard", manager=True)
 
 
-def check_item_permission(actor: Actor, checklist: Checklist, item: ItemDef) -> None:
-    """Raise NotAllowed unless the actor may act on this item."""
+def check_item_permission(actor: Actor, checklist: Checklist, item: ItemDef, text: str | None = None) -> None:
+    """Raise NotAllowed unless the actor may act on this item (``text``: the item in the case's words)."""
     if actor.manager:
         return
     if item.manager:
-        raise NotAllowed(f"Only a manager can do “{item.id}”; you are not listed as a manager.")
+        raise NotAllowed(f"Only a manager can do “{text or item.text}”; you are not listed as a manager.")
     if item.department not in actor.departments:
         label = checklist.department_label(item.department)
         raise NotAllowed(
             f"This item belongs to the {label} department and you are not a member of it. "
             f"Ask someone in {label} or a manager."
         )
+
+
+def check_view_permission(actor: Actor, checklists: Iterable[Checklist], viewers: str) -> None:
+    """Listing and viewing cases: everyone, or (viewers = "departments") department members and managers."""
+    if viewers == "everyone" or actor.manager:
+        return
+    if any(actor.departments & set(c.departments) for c in checklists):
+        return
+    raise NotAllowed("Only members of a department's channel and managers can list and view cases here.")
 
 
 def check_case_permission(actor: Actor, checklist: Checklist, what: str) -> None:

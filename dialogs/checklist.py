@@ -16,7 +16,6 @@ from typing import Any
 
 from dialogs.conditions import All, Any_, Condition, ItemAnswered, ItemIs, Not, TicketsClosed
 from dialogs.errors import ChecklistError
-from dialogs.text import template_variables
 
 BUILTIN_DIR = Path(__file__).parent / "checklists"
 DEFAULT_CHECKLIST = BUILTIN_DIR / "offboarding.toml"
@@ -25,6 +24,28 @@ ITEM_KINDS = ("task", "yesno", "amount", "text", "date", "choice", "tickets", "g
 HEADER_KINDS = ("text", "date", "email", "phone")
 DOCUMENTS = ("memo", "summary", "checklist")
 AMOUNT_FIELDS = ("dollars", "hours")
+DECISIONS = {
+    "covered": "covered by the ending contract",
+    "billable": "billable",
+    "close": "close without completing",
+}
+"""What the service manager may decide for an open ticket, and how it reads."""
+
+
+@dataclass(frozen=True)
+class Closes:
+    """``closes = { tickets = "x", decision = "close" }``: marking the task done closes those tickets."""
+
+    tickets: str
+    decision: str
+
+
+@dataclass(frozen=True)
+class NearDate:
+    """``confirm_near = { field = "stop_date", days = 62 }``: a date farther away asks to confirm."""
+
+    field: str
+    days: int
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,11 @@ class ItemDef:
     rebate_of: str | None = None
     copy_text: str | None = None
     log_hours: bool = False
+    closes: Closes | None = None
+    at_most: str | None = None  # an amount item this amount may not exceed, field by field
+    confirm_unused: bool = False  # a rebate over the unused prepaid labor asks to confirm
+    not_before: str | None = None  # a header date this date may not precede
+    confirm_near: NearDate | None = None
 
 
 @dataclass(frozen=True)
@@ -172,8 +198,10 @@ class _Loader:
         steps = [self.step(s, f"steps[{i}]", i, departments) for i, s in enumerate(steps_raw)]
         checklist = Checklist(cid, title, departments, tuple(header), tuple(steps), source,
                               self.get(raw, "case_noun", str, "", default="case"))
-        self.check_references(checklist, steps_raw)
-        self.check_templates(checklist)
+        from dialogs.checklist_rules import check_references, check_templates  # they read these classes
+
+        check_references(self.fail, checklist, steps_raw)
+        check_templates(self.fail, checklist)
         return checklist
 
     def departments(self, raw: Mapping[str, Any]) -> dict[str, str]:
@@ -215,7 +243,8 @@ class _Loader:
     ITEM_KEYS = frozenset({
         "id", "kind", "text", "parent", "when", "behind", "after", "manager", "na_allowed",
         "note", "input_label", "fields", "allow_zero", "default", "choices", "detail",
-        "document", "open_when", "confirm", "suggest", "rebate_of", "copy_text",
+        "document", "open_when", "confirm", "suggest", "rebate_of", "copy_text", "closes", "at_most",
+        "confirm_unused", "not_before", "confirm_near",
     })
 
     def step(self, raw: Any, path: str, index: int, departments: Mapping[str, str]) -> StepDef:
@@ -276,6 +305,10 @@ class _Loader:
             confirm=g("confirm", str), suggest=self.condition(raw.get("suggest"), f"{path}.suggest"),
             rebate_of=g("rebate_of", str), copy_text=g("copy_text", str),
             log_hours=log_hours and kind in ("task", "text"),
+            closes=self.closes(raw.get("closes"), f"{path}.closes", kind),
+            at_most=g("at_most", str), confirm_unused=g("confirm_unused", bool, default=False),
+            not_before=g("not_before", str),
+            confirm_near=self.near(raw.get("confirm_near"), f"{path}.confirm_near", kind),
         )
         if kind == "gate" and item.open_when is None and item.confirm is None:
             raise self.fail(path, "a gate needs open_when, confirm, or both")
@@ -283,6 +316,33 @@ class _Loader:
             raise self.fail(f"{path}.open_when" if item.open_when else f"{path}.confirm",
                             "only a gate has open_when/confirm")
         return item
+
+    def closes(self, raw: Any, path: str, kind: str) -> Closes | None:
+        if raw is None:
+            return None
+        if kind != "task":
+            raise self.fail(path, "only a task closes tickets")
+        if not isinstance(raw, dict):
+            raise self.fail(path, 'expected a table such as { tickets = "open_tickets", decision = "close" }')
+        self.table(raw, path, {"tickets", "decision"})
+        decision = self.get(raw, "decision", str, path, required=True)
+        if decision not in DECISIONS:
+            raise self.fail(f"{path}.decision",
+                            f"unknown decision {decision!r}; one of {', '.join(DECISIONS)}")
+        return Closes(self.get(raw, "tickets", str, path, required=True), decision)
+
+    def near(self, raw: Any, path: str, kind: str) -> NearDate | None:
+        if raw is None:
+            return None
+        if kind != "date":
+            raise self.fail(path, "only a date item has confirm_near")
+        if not isinstance(raw, dict):
+            raise self.fail(path, "expected a table such as { field = \"stop_date\", days = 62 }")
+        self.table(raw, path, {"field", "days"})
+        days = self.get(raw, "days", int, path, required=True)
+        if days < 1:
+            raise self.fail(f"{path}.days", "must be 1 or more")
+        return NearDate(self.get(raw, "field", str, path, required=True), days)
 
     def condition(self, raw: Any, path: str) -> Condition | None:
         if raw is None:
@@ -314,107 +374,3 @@ class _Loader:
         if raw.get("answered") is True:
             return ItemAnswered(item)
         raise self.fail(path, "a condition on an item needs is = ... or answered = true")
-
-    def check_references(self, checklist: Checklist, steps_raw: list[Any]) -> None:
-        where: dict[str, str] = {}
-        for i, step in enumerate(checklist.steps):
-            if any(s.id == step.id for s in checklist.steps[:i]):
-                raise self.fail(f"steps[{i}].id", f"duplicate step id {step.id!r}")
-            for j, item in enumerate(step.items):
-                path = f"steps[{i}].items[{j}]"
-                if item.id in where:
-                    first = where[item.id]
-                    raise self.fail(f"{path}.id", f"duplicate item id {item.id!r} (first at {first})")
-                where[item.id] = path
-        items = checklist.items
-        gated: set[str] = set()
-        for item in items.values():
-            path = where[item.id]
-            if item.parent is not None and item.parent not in items:
-                raise self.fail(f"{path}.parent", f"unknown item {item.parent!r}")
-            for key, cond in (("when", item.when), ("open_when", item.open_when), ("suggest", item.suggest)):
-                if cond is None:
-                    continue
-                for ref in cond.items():
-                    if ref not in items:
-                        raise self.fail(f"{path}.{key}", f"condition names unknown item {ref!r}")
-                    if ref == item.id:
-                        raise self.fail(f"{path}.{key}", "an item's condition cannot read the item itself")
-                self.check_condition_kinds(cond, items, f"{path}.{key}")
-            for k, ref in enumerate(item.after):
-                if ref not in items:
-                    raise self.fail(f"{path}.after[{k}]", f"unknown item {ref!r}")
-            if item.behind is not None:
-                gate = items.get(item.behind)
-                if gate is None or gate.kind != "gate":
-                    raise self.fail(f"{path}.behind", f"{item.behind!r} is not a gate item")
-                gated.add(item.behind)
-            if item.rebate_of is not None:
-                src = items.get(item.rebate_of)
-                if item.kind != "amount" or src is None or src.kind != "amount":
-                    raise self.fail(f"{path}.rebate_of", "rebate_of links an amount to an amount item")
-            if item.default is not None and item.default not in {h.id for h in checklist.header}:
-                raise self.fail(f"{path}.default", f"unknown header field {item.default!r}")
-            if item.detail is not None and item.kind != "yesno":
-                raise self.fail(f"{path}.detail", "only a yes/no item asks for detail")
-        for item in items.values():
-            if item.kind == "gate" and item.id not in gated:
-                raise self.fail(where[item.id], f"gate {item.id!r} has no items behind it")
-        self.check_cycles(items, where)
-
-    def check_condition_kinds(self, cond: Condition, items: Mapping[str, ItemDef], path: str) -> None:
-        if isinstance(cond, TicketsClosed) and items[cond.item].kind != "tickets":
-            raise self.fail(path, f"tickets_closed names {cond.item!r}, which is not a tickets item")
-        if isinstance(cond, ItemIs):
-            target = items[cond.item]
-            if isinstance(cond.value, bool) and target.kind != "yesno":
-                raise self.fail(path, f"{cond.item!r} is not a yes/no item")
-            if isinstance(cond.value, str) and cond.value not in target.choices:
-                raise self.fail(path, f"{cond.value!r} is not a choice of {cond.item!r}")
-        for part in getattr(cond, "parts", ()):
-            self.check_condition_kinds(part, items, path)
-        if isinstance(cond, Not):
-            self.check_condition_kinds(cond.part, items, path)
-
-    def check_cycles(self, items: Mapping[str, ItemDef], where: Mapping[str, str]) -> None:
-        def deps(item: ItemDef) -> list[str]:
-            out = list(item.after)
-            for cond in (item.when, item.open_when):
-                if cond is not None:
-                    out.extend(cond.items())
-            if item.behind:
-                out.append(item.behind)
-            return out
-
-        state: dict[str, int] = {}
-
-        def visit(iid: str, trail: list[str]) -> None:
-            if state.get(iid) == 2:
-                return
-            if state.get(iid) == 1:
-                loop = [*trail[trail.index(iid):], iid]
-                raise self.fail(where[loop[0]], "dependency cycle: " + " -> ".join(loop))
-            state[iid] = 1
-            for dep in deps(items[iid]):
-                visit(dep, [*trail, iid])
-            state[iid] = 2
-
-        for iid in items:
-            visit(iid, [])
-
-    def check_templates(self, checklist: Checklist) -> None:
-        allowed = {"client", "answer", *(h.id for h in checklist.header)}
-        texts = [("title", checklist.title)]
-        for i, step in enumerate(checklist.steps):
-            texts.append((f"steps[{i}].title", step.title))
-            for j, item in enumerate(step.items):
-                base = f"steps[{i}].items[{j}]"
-                texts += [(f"{base}.text", item.text), (f"{base}.note", item.note or "")]
-        for path, text in texts:
-            try:
-                names = template_variables(text)
-            except ValueError as exc:
-                raise self.fail(path, f"bad template: {exc}") from None
-            unknown = sorted(names - allowed)
-            if unknown:
-                raise self.fail(path, f"template uses unknown value(s) {', '.join(unknown)}")

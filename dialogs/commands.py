@@ -25,8 +25,9 @@ class Usage:
 USAGES = (
     Usage("", "CLIENT", "open a case: asks for the stop date and the client contact"),
     Usage("list", "", "open cases with their progress"),
-    Usage("status", "CLIENT", "where a client's case stands"),
+    Usage("status", "CLIENT", "where a client's case stands (CLIENT may also be a case id)"),
     Usage("cancel", "CLIENT", "cancel a client's open case (asks to confirm, with a reason)"),
+    Usage("reopen", "CLIENT", "reopen a client's cancelled (or completed) case, with a reason"),
     Usage("export", "CLIENT", "post the case's documents into its thread (memo, summary report, checklist)"),
     Usage("open", "CLIENT", "open a case for a client whose name looks like a command"),
     Usage("help", "", "this list"),
@@ -51,8 +52,8 @@ def help_text(verb_prefix: str = "/offboard ", open_prefix: str = "/offboard ") 
 
 HELP = help_text()
 
-VERBS = ("open", "help", "list", "status", "cancel", "export")
-NEEDS_CLIENT = ("open", "status", "cancel", "export")
+VERBS = ("open", "help", "list", "status", "cancel", "reopen", "export")
+NEEDS_CLIENT = ("open", "status", "cancel", "reopen", "export")
 COMMAND = "/offboard"
 _PREFIX = re.compile(r"/offboard(?=\s|$)", re.IGNORECASE)
 
@@ -61,7 +62,7 @@ _PREFIX = re.compile(r"/offboard(?=\s|$)", re.IGNORECASE)
 class Command:
     """One parsed /offboard command: a verb and its argument (the client, usually).
 
-    verb: open | help | list | status | cancel | export | unknown. For ``help``,
+    verb: open | help | list | status | cancel | reopen | export | unknown. For ``help``,
     ``arg`` is what was wrong (or empty); for ``unknown`` it is the help's first
     line: what was not understood and what was probably meant.
     """

@@ -34,10 +34,15 @@ class ItemIs:
         """Ids this condition reads."""
         yield self.item
 
-    def describe(self, label: Callable[[str], str]) -> str:
-        """Human words for this condition."""
-        shown = ("yes" if self.value else "no") if isinstance(self.value, bool) else self.value
-        return f"“{label(self.item)}” is {shown}"
+    def describe(self, label: Callable[[str], str], holds: bool = True) -> str:
+        """“x” is yes / is no / is paper / is not paper."""
+        if isinstance(self.value, bool):
+            return f"“{label(self.item)}” is {'yes' if self.value == holds else 'no'}"
+        return f"“{label(self.item)}” is {'' if holds else 'not '}{self.value}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The condition as the checklist file writes it."""
+        return {"item": self.item, "is": self.value}
 
 
 @dataclass(frozen=True)
@@ -54,9 +59,13 @@ class ItemAnswered:
         """Ids this condition reads."""
         yield self.item
 
-    def describe(self, label: Callable[[str], str]) -> str:
-        """Human words for this condition."""
-        return f"“{label(self.item)}” is done"
+    def describe(self, label: Callable[[str], str], holds: bool = True) -> str:
+        """“x” is answered / is not answered yet."""
+        return f"“{label(self.item)}” is {'answered' if holds else 'not answered yet'}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The condition as the checklist file writes it."""
+        return {"item": self.item, "answered": True}
 
 
 @dataclass(frozen=True)
@@ -76,17 +85,23 @@ class TicketsClosed:
         """Ids this condition reads."""
         yield self.item
 
-    def describe(self, label: Callable[[str], str]) -> str:
-        """Human words for this condition."""
-        return f"all tickets on “{label(self.item)}” are closed"
+    def describe(self, label: Callable[[str], str], holds: bool = True) -> str:
+        """All tickets on “x” are closed / some are still open."""
+        if holds:
+            return f"all tickets on “{label(self.item)}” are closed"
+        return f"tickets on “{label(self.item)}” are still open"
 
-    def waiting(self, answers: Answers) -> str:
-        """What still holds the condition shut, in a person's words."""
+    def to_json(self) -> dict[str, Any]:
+        """The condition as the checklist file writes it."""
+        return {"tickets_closed": self.item}
+
+    def counts(self, answers: Answers) -> tuple[int, int] | None:
+        """(still open, recorded) ticket rows, or None before the tickets were reviewed."""
         rows = answers.get(self.item)
         if rows is None:
-            return "the open tickets have not been reviewed yet"
-        still = [r for r in rows.get("tickets", []) if not r.get("closed")]
-        return f"{len(still)} of {len(rows.get('tickets', []))} tickets still open"
+            return None
+        tickets = rows.get("tickets", [])
+        return sum(1 for r in tickets if not r.get("closed")), len(tickets)
 
 
 @dataclass(frozen=True)
@@ -107,9 +122,13 @@ class All:
         for p in self.parts:
             yield from p.items()
 
-    def describe(self, label: Callable[[str], str]) -> str:
-        """Human words for this condition."""
-        return " and ".join(p.describe(label) for p in self.parts)
+    def describe(self, label: Callable[[str], str], holds: bool = True) -> str:
+        """a and b; negated (De Morgan): not a or not b."""
+        return (" and " if holds else " or ").join(_part(p, label, holds) for p in self.parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """The condition as the checklist file writes it."""
+        return {"all": [p.to_json() for p in self.parts]}
 
 
 @dataclass(frozen=True)
@@ -130,9 +149,13 @@ class Any_:
         for p in self.parts:
             yield from p.items()
 
-    def describe(self, label: Callable[[str], str]) -> str:
-        """Human words for this condition."""
-        return " or ".join(p.describe(label) for p in self.parts)
+    def describe(self, label: Callable[[str], str], holds: bool = True) -> str:
+        """a or b; negated (De Morgan): not a and not b."""
+        return (" or " if holds else " and ").join(_part(p, label, holds) for p in self.parts)
+
+    def to_json(self) -> dict[str, Any]:
+        """The condition as the checklist file writes it."""
+        return {"any": [p.to_json() for p in self.parts]}
 
 
 @dataclass(frozen=True)
@@ -150,9 +173,37 @@ class Not:
         """Ids this condition reads."""
         yield from self.part.items()
 
-    def describe(self, label: Callable[[str], str]) -> str:
-        """Human words for this condition."""
-        return f"not ({self.part.describe(label)})"
+    def describe(self, label: Callable[[str], str], holds: bool = True) -> str:
+        """The part, described the other way."""
+        return self.part.describe(label, not holds)
+
+    def to_json(self) -> dict[str, Any]:
+        """The condition as the checklist file writes it."""
+        return {"not": self.part.to_json()}
 
 
 Condition = ItemIs | ItemAnswered | TicketsClosed | All | Any_ | Not
+
+
+def _part(cond: Condition, label: Callable[[str], str], holds: bool) -> str:
+    """A part of all/any; a part that is itself all/any (after negation) gets parentheses."""
+    inner = cond
+    while isinstance(inner, Not):
+        inner, holds = inner.part, not holds
+    text = inner.describe(label, holds)
+    return f"({text})" if isinstance(inner, All | Any_) and len(inner.parts) > 1 else text
+
+
+def condition_from_json(data: Mapping[str, Any]) -> Condition:
+    """A condition back from to_json() (the loader validates files; this reads what we wrote)."""
+    if "all" in data:
+        return All(tuple(condition_from_json(p) for p in data["all"]))
+    if "any" in data:
+        return Any_(tuple(condition_from_json(p) for p in data["any"]))
+    if "not" in data:
+        return Not(condition_from_json(data["not"]))
+    if "tickets_closed" in data:
+        return TicketsClosed(str(data["tickets_closed"]))
+    if "is" in data:
+        return ItemIs(str(data["item"]), data["is"])
+    return ItemAnswered(str(data["item"]))

@@ -9,16 +9,18 @@ commits or none of it does.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from collections.abc import Mapping
 
-from dialogs.actor import Actor, check_case_permission, check_item_permission
-from dialogs.answers import parse_answer
+from dialogs.actor import Actor, check_case_permission
 from dialogs.checklist import Checklist
-from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from dialogs.engine_base import Clock as Clock
+from dialogs.engine_base import utcnow as utcnow
+from dialogs.errors import Conflict, NotAllowed, NotFound
 from dialogs.header import parse_case_form
-from dialogs.outcome import Outcome, duplicate, stale_case, stale_item
+from dialogs.item_commands import ItemCommands
+from dialogs.lookup import Lookup, choose, is_case_id
+from dialogs.names import legacy_client_key
+from dialogs.outcome import Outcome, duplicate, stale_case
 from dialogs.present import CaseView
 from dialogs.settle import Settler
 from dialogs.values import clean_text, client_key
@@ -31,46 +33,12 @@ from storage.base import (
     EventRecord,
     ItemRecord,
     ItemStatus,
-    Store,
     WriteTx,
 )
 
-Clock = Callable[[], datetime]
 
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware, UTC."""
-    return datetime.now(UTC)
-
-
-Mutation = Callable[[WriteTx, Checklist, CaseRecord, dict[str, ItemRecord], CaseView], Awaitable[Outcome]]
-
-
-class Engine:
+class Engine(ItemCommands):
     """Runs cases through checklists; the only place where the SOP's rules live."""
-
-    def __init__(self, store: Store, checklists: Checklist | Mapping[str, Checklist], *,
-                 clock: Clock = utcnow, tz: tzinfo = UTC) -> None:
-        if isinstance(checklists, Checklist):
-            checklists = {checklists.id: checklists}
-        if not checklists:
-            raise ValueError("the engine needs at least one checklist")
-        self.store = store
-        self.checklists = dict(checklists)
-        self.default_checklist = next(iter(self.checklists.values()))
-        self.clock = clock
-        self.tz = tz
-
-    def today(self) -> date:
-        """Today's date where the MSP works."""
-        return self.clock().astimezone(self.tz).date()
-
-    def checklist_for(self, case: CaseRecord) -> Checklist:
-        """The checklist a case runs on."""
-        try:
-            return self.checklists[case.checklist_id]
-        except KeyError:
-            raise NotFound(f"Checklist {case.checklist_id!r} is not loaded") from None
 
     # ------------------------------------------------------------------ cases
     async def open_case(self, client: str, header: Mapping[str, str], actor: Actor, *,
@@ -80,29 +48,30 @@ class Engine:
         if checklist is None:
             raise NotFound(f"No checklist {checklist_id!r}; loaded: {', '.join(self.checklists)}")
         check_case_permission(actor, checklist, "open a case")
-        name, clean_header = parse_case_form(checklist, client, header, self.today())
-        now = self.clock()
+        name, clean_header = parse_case_form(checklist, client, header, self.today(),
+                                             phone_region=self.phone_region)
         key = client_key(name)
         try:
-            return await self._open(checklist, name, key, clean_header, actor, now, request_id)
+            return await self._open(checklist, name, key, clean_header, actor, request_id)
         except DuplicateOpenCase:  # another process opened one between our look and our insert
             async with self.store.write(client_key=key) as tx:
                 existing = await tx.find_open_case(key)
             if existing is None:
                 raise
-            raise self._already_open(existing) from None
+            raise self._already_open(existing, name) from None
         except DuplicateRequest:
             return await self._duplicate(request_id)
 
     async def _open(self, checklist: Checklist, name: str, key: str, clean_header: dict[str, str],
-                    actor: Actor, now: datetime, request_id: str | None) -> Outcome:
+                    actor: Actor, request_id: str | None) -> Outcome:
         # Locks the client (PostgreSQL): two processes opening a case for one client queue up here.
         async with self.store.write(client_key=key) as tx:
             if request_id and (done := await tx.request_result(request_id)):
                 return duplicate(done)
-            existing = await tx.find_open_case(key)
+            existing = await tx.find_open_case(key) or await tx.find_open_case(legacy_client_key(name))
             if existing is not None:
-                raise self._already_open(existing)
+                raise self._already_open(existing, name)
+            now = self.clock()
             case = CaseRecord(
                 id=_new_case_id(), checklist_id=checklist.id, client=name, client_key=key,
                 header=clean_header, status=CaseStatus.OPEN, step_index=0, opened_by=actor.to_json(),
@@ -121,25 +90,19 @@ class Engine:
                 await tx.record_request(request_id, outcome.to_json(), now)
             return outcome
 
-    def _already_open(self, existing: CaseRecord) -> Conflict:
+    def _already_open(self, existing: CaseRecord, name: str) -> Conflict:
+        same = "".join(existing.client.split()).casefold() == "".join(name.split()).casefold()
+        alike = "" if same else f"“{name}” looks like {existing.client}: "
         return Conflict(
-            f"{existing.client} already has an open case, opened "
+            f"{alike}{existing.client} already has an open case, opened "
             f"{existing.opened_at.astimezone(self.tz):%Y-%m-%d} by "
             f"{existing.opened_by.get('name', 'someone')} (case {existing.id}).",
             case_id=existing.id)
 
-    async def _duplicate(self, request_id: str | None) -> Outcome:
-        """A request id another process recorded first: what it did then."""
-        if request_id is None:  # pragma: no cover - only recorded with an id
-            raise RuntimeError("a duplicate request without an id")
-        async with self.store.write() as tx:
-            done = await tx.request_result(request_id)
-        return duplicate(done or {})
-
     async def cancel_case(self, case_id: str, reason: str, actor: Actor, *,
                           request_id: str | None = None) -> Outcome:
         """Cancel an open case, with a reason; its history stays."""
-        reason = clean_text(reason, label="Reason")
+        reason = clean_text(reason, label="Reason", multiline=True)
 
         async def cancel(tx: WriteTx, cl: Checklist, case: CaseRecord,
                          records: dict[str, ItemRecord], view: CaseView) -> Outcome:
@@ -152,8 +115,10 @@ class Engine:
 
         return await self._run(case_id, cancel, request_id, allow_closed=True)
 
-    async def reopen_case(self, case_id: str, actor: Actor, *, request_id: str | None = None) -> Outcome:
-        """Reopen a cancelled or completed case, unless the client has another open case."""
+    async def reopen_case(self, case_id: str, reason: str, actor: Actor, *,
+                          request_id: str | None = None) -> Outcome:
+        """Reopen a cancelled or completed case with a reason (recorded), unless another case is open."""
+        reason = clean_text(reason, label="Reason", multiline=True)
 
         async def reopen(tx: WriteTx, cl: Checklist, case: CaseRecord,
                          records: dict[str, ItemRecord], view: CaseView) -> Outcome:
@@ -166,7 +131,7 @@ class Engine:
                                "finish or cancel that one first.", case_id=other.id)
             case.status, case.closed_at = CaseStatus.OPEN, None
             return await self._case_change(tx, cl, case, records, actor, "case_reopened",
-                                           f"Reopened the case for {case.client}.", None,
+                                           f"Reopened the case for {case.client}: {reason}", reason,
                                            may_complete=False)
 
         return await self._run(case_id, reopen, request_id, allow_closed=True)
@@ -197,262 +162,22 @@ class Engine:
 
         return await self._run(case_id, export, request_id, allow_closed=True)
 
-    async def _case_change(self, tx: WriteTx, cl: Checklist, case: CaseRecord,
-                           records: dict[str, ItemRecord], actor: Actor, kind: str,
-                           message: str, note: str | None, may_complete: bool = True) -> Outcome:
-        now = self.clock()
-        case.version += 1
-        await tx.update_case(case)
-        await tx.append_event(EventRecord(case.id, kind, actor.to_json(), now, note=note,
-                                          new={"status": case.status}))
-        settler = Settler(tx, cl, case, records, actor, now, self.today())
-        await settler.thread(message)
-        await settler.settle(may_complete=may_complete)
-        return Outcome("changed", message, case.id, version=case.version)
-
-    # ------------------------------------------------------------------ items
-    async def answer(self, case_id: str, item_id: str, raw: Mapping[str, Any], actor: Actor,
-                     seen_version: int, *, request_id: str | None = None) -> Outcome:
-        """Answer an item per its kind (or edit a given answer); the old value stays in the trail."""
-
-        async def apply(tx: WriteTx, cl: Checklist, case: CaseRecord,
-                        records: dict[str, ItemRecord], view: CaseView) -> Outcome:
-            item = cl.items[item_id]
-            rec = records[item_id]
-            status = view.derived[item_id].status
-            if item.kind in ("gate", "generated"):
-                raise InvalidInput(f"“{view.text(item_id)}” is not answered by hand")
-            if status not in ("open", "done", "na"):
-                raise Conflict(f"“{view.text(item_id)}” is {status}: {view.derived[item_id].reason}")
-            value = parse_answer(item, raw)
-            if item.kind == "tickets":
-                was = {t["number"]: t["closed"] for t in (rec.value or {}).get("tickets", [])}
-                for row in value["tickets"]:
-                    if row["closed"] is None:
-                        row["closed"] = bool(was.get(row["number"], False))
-            kind = "answered" if rec.status != "done" else "edited"
-            if rec.status == "done" and rec.value == value:
-                return Outcome("stale", "Nothing changed: that is already the answer.", case_id,
-                               item_id, rec.version)
-            return await self._set_item(tx, cl, case, records, actor, item_id, "done", value,
-                                        None, kind)
-
-        return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
-                               seen_version=seen_version)
-
-    async def mark_done(self, case_id: str, item_id: str, actor: Actor, seen_version: int, *,
-                        hours: str | None = None, request_id: str | None = None) -> Outcome:
-        """Tick a task done (optionally with hours logged)."""
-        raw = {"hours": hours} if hours else {}
-        return await self.answer(case_id, item_id, raw, actor, seen_version, request_id=request_id)
-
-    async def confirm_gate(self, case_id: str, item_id: str, actor: Actor, seen_version: int, *,
-                           request_id: str | None = None) -> Outcome:
-        """Confirm a gate that needs a person's word (e.g. all invoices are paid)."""
-
-        async def apply(tx: WriteTx, cl: Checklist, case: CaseRecord,
-                        records: dict[str, ItemRecord], view: CaseView) -> Outcome:
-            item = cl.items[item_id]
-            if item.kind != "gate" or item.confirm is None:
-                raise InvalidInput(f"“{view.text(item_id)}” is not a gate to confirm")
-            d = view.derived[item_id]
-            if d.status != "open":
-                raise Conflict(f"“{view.text(item_id)}” cannot be confirmed now: {d.reason or d.status}")
-            return await self._set_item(tx, cl, case, records, actor, item_id, "done",
-                                        {"confirmed": True}, None, "gate_confirmed")
-
-        return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
-                               seen_version=seen_version)
-
-    async def not_applicable(self, case_id: str, item_id: str, reason: str, actor: Actor,
-                             seen_version: int, *, request_id: str | None = None) -> Outcome:
-        """Mark an item not applicable, with a reason."""
-        reason = clean_text(reason, label="Reason")
-
-        async def apply(tx: WriteTx, cl: Checklist, case: CaseRecord,
-                        records: dict[str, ItemRecord], view: CaseView) -> Outcome:
-            item = cl.items[item_id]
-            if not item.na_allowed or item.kind in ("gate", "generated"):
-                raise InvalidInput(f"“{view.text(item_id)}” cannot be marked not applicable")
-            d = view.derived[item_id]
-            if d.status == "na" and records[item_id].reason == reason:
-                return Outcome("stale", "Nothing changed: it is already not applicable for that reason.",
-                               case_id, item_id, records[item_id].version)
-            if d.status not in ("open", "done", "na"):
-                raise Conflict(f"“{view.text(item_id)}” is {d.status}: {d.reason}")
-            return await self._set_item(tx, cl, case, records, actor, item_id, "na", None,
-                                        reason, "not_applicable")
-
-        return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
-                               seen_version=seen_version)
-
-    async def undo(self, case_id: str, item_id: str, actor: Actor, seen_version: int, *,
-                   request_id: str | None = None) -> Outcome:
-        """Take back an answer (one's own, or anyone's as a manager); it is recorded, not erased."""
-
-        async def apply(tx: WriteTx, cl: Checklist, case: CaseRecord,
-                        records: dict[str, ItemRecord], view: CaseView) -> Outcome:
-            rec = records[item_id]
-            item = cl.items[item_id]
-            automatic = item.kind == "generated" or (item.kind == "gate" and item.confirm is None)
-            if rec.status not in ("done", "na") or automatic:
-                raise Conflict(f"“{view.text(item_id)}” has no answer to undo")
-            if not actor.manager and not actor.same_person(rec.updated_by):
-                who = (rec.updated_by or {}).get("name", "someone else")
-                raise NotAllowed(f"Only {who}, who answered it, or a manager can undo this.")
-            return await self._set_item(tx, cl, case, records, actor, item_id, "open", None,
-                                        None, "undone")
-
-        return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
-                               seen_version=seen_version)
-
-    async def claim(self, case_id: str, item_id: str, actor: Actor, seen_version: int, *,
-                    assignee: Actor | None = None, request_id: str | None = None) -> Outcome:
-        """Take an item on (or, with assignee, hand it to someone else)."""
-        target = assignee or actor
-
-        async def apply(tx: WriteTx, cl: Checklist, case: CaseRecord,
-                        records: dict[str, ItemRecord], view: CaseView) -> Outcome:
-            rec = records[item_id]
-            current = rec.assignee
-            if assignee is not None and current and not actor.manager and not actor.same_person(current):
-                raise NotAllowed(f"Only {current.get('name')}, who holds it, or a manager can reassign it.")
-            if current and target.same_person(current):
-                return Outcome("stale", f"{target.name} already holds this item.", case_id, item_id,
-                               rec.version)
-            now = self.clock()
-            rec.assignee, rec.version, rec.updated_at = target.to_json(), rec.version + 1, now
-            await tx.put_item(rec)
-            await tx.append_event(EventRecord(case.id, "assigned", actor.to_json(), now, item_id,
-                                              old=current, new=target.to_json()))
-            await Settler(tx, cl, case, records, actor, now, self.today()).settle(touched={item_id})
-            return Outcome("changed", f"{target.name} now holds “{view.text(item_id)}”.", case_id,
-                           item_id, rec.version)
-
-        return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
-                               seen_version=seen_version)
-
-    async def close_ticket(self, case_id: str, item_id: str, number: str, actor: Actor,
-                           seen_version: int, *, request_id: str | None = None) -> Outcome:
-        """Mark one ticket row closed."""
-
-        async def apply(tx: WriteTx, cl: Checklist, case: CaseRecord,
-                        records: dict[str, ItemRecord], view: CaseView) -> Outcome:
-            rec = records[item_id]
-            if cl.items[item_id].kind != "tickets" or rec.status != "done":
-                raise Conflict("There are no tickets recorded on this item yet")
-            rows = [dict(r) for r in (rec.value or {}).get("tickets", [])]
-            row = next((r for r in rows if r["number"] == number), None)
-            if row is None:
-                raise NotFound(f"No ticket #{number} on this case")
-            if row["closed"]:
-                return Outcome("stale", f"Ticket #{number} is already closed.", case_id, item_id,
-                               rec.version)
-            row["closed"] = True
-            return await self._set_item(tx, cl, case, records, actor, item_id, "done",
-                                        {**(rec.value or {}), "tickets": rows}, None,
-                                        "ticket_closed", note=f"#{number}")
-
-        return await self._run(case_id, apply, request_id, item_id=item_id, actor=actor,
-                               seen_version=seen_version)
-
-    async def act(self, case_id: str, item_id: str, action: str, actor: Actor, seen_version: int,
-                  fields: Mapping[str, Any] | None = None, *, arg: str | None = None,
-                  request_id: str | None = None) -> Outcome:
-        """Run the command an item's button stands for (the ``action`` of its ActionView).
-
-        ``fields`` are the inputs the button asked for (its InputFields, by name);
-        ``arg`` is the button's own argument (the ticket number of close_ticket).
-        Every adapter calls this, so a button means the same thing everywhere.
-        """
-        raw = dict(fields or {})
-        common: dict[str, Any] = {"request_id": request_id}
-        if action == "done":
-            hours = str(raw.get("hours") or "").strip() or None
-            return await self.mark_done(case_id, item_id, actor, seen_version, hours=hours, **common)
-        if action == "na":
-            return await self.not_applicable(case_id, item_id, str(raw.get("reason") or ""), actor,
-                                             seen_version, **common)
-        if action in ("yes", "no"):
-            answer = {"answer": action, "detail": str(raw.get("detail") or "")}
-            return await self.answer(case_id, item_id, answer, actor, seen_version, **common)
-        if action == "answer":
-            return await self.answer(case_id, item_id, raw, actor, seen_version, **common)
-        if action == "confirm":
-            return await self.confirm_gate(case_id, item_id, actor, seen_version, **common)
-        if action == "undo":
-            return await self.undo(case_id, item_id, actor, seen_version, **common)
-        if action == "claim":
-            return await self.claim(case_id, item_id, actor, seen_version, **common)
-        if action == "close_ticket":
-            return await self.close_ticket(case_id, item_id, arg or "", actor, seen_version, **common)
-        raise InvalidInput(f"Unknown action {action!r}")
-
-    async def _set_item(self, tx: WriteTx, cl: Checklist, case: CaseRecord,
-                        records: dict[str, ItemRecord], actor: Actor, item_id: str, status: str,
-                        value: dict[str, Any] | None, reason: str | None, kind: str,
-                        note: str | None = None) -> Outcome:
-        rec = records[item_id]
-        now = self.clock()
-        old = {"status": rec.status, "value": rec.value, "reason": rec.reason}
-        rec.status, rec.value, rec.reason = ItemStatus(status), value, reason
-        rec.version += 1
-        rec.updated_by, rec.updated_at = actor.to_json(), now
-        await tx.put_item(rec)
-        await tx.append_event(EventRecord(case.id, kind, actor.to_json(), now, item_id, old=old,
-                                          new={"status": status, "value": value, "reason": reason},
-                                          note=note or reason))
-        settler = Settler(tx, cl, case, records, actor, now, self.today())
-        await settler.settle(touched={item_id})
-        words = {"answered": "Recorded", "edited": "Changed", "not_applicable": "Marked not applicable",
-                 "undone": "Undid", "gate_confirmed": "Confirmed", "ticket_closed": "Closed ticket on"}
-        text = settler.view.text(item_id)
-        return Outcome("changed", f"{words.get(kind, 'Updated')} “{text}”.", case.id, item_id,
-                       rec.version, extra={"handoffs": settler.handoffs,
-                                           "completed": case.status == "completed"})
-
-    async def _run(self, case_id: str, mutate: Mutation, request_id: str | None, *,
-                   item_id: str | None = None, actor: Actor | None = None,
-                   seen_version: int | None = None, allow_closed: bool = False) -> Outcome:
-        try:
-            return await self._mutate(case_id, mutate, request_id, item_id=item_id, actor=actor,
-                                      seen_version=seen_version, allow_closed=allow_closed)
-        except DuplicateRequest:
-            return await self._duplicate(request_id)
-
-    async def _mutate(self, case_id: str, mutate: Mutation, request_id: str | None, *,
-                      item_id: str | None, actor: Actor | None, seen_version: int | None,
-                      allow_closed: bool) -> Outcome:
-        # Scoped to the case: PostgreSQL lets commands on other cases run meanwhile.
-        async with self.store.write(case_id) as tx:
-            if request_id and (done := await tx.request_result(request_id)):
-                return duplicate(done)
-            case = await tx.get_case(case_id)
-            if case is None:
-                raise NotFound(f"No case {case_id!r}")
-            if case.status != "open" and not allow_closed:
-                raise Conflict(f"The case for {case.client} is {case.status}; reopen it first.",
-                               case_id=case.id)
-            cl = self.checklist_for(case)
-            records = await tx.get_items(case_id)
-            if item_id is not None:
-                if item_id not in cl.items:
-                    raise NotFound(f"No item {item_id!r} on this checklist")
-                assert actor is not None
-                check_item_permission(actor, cl, cl.items[item_id])
-                rec = records[item_id]
-                if seen_version is not None and rec.version != seen_version:
-                    return stale_item(rec, self.tz)
-            outcome = await mutate(tx, cl, case, records, CaseView(cl, case, records))
-            if request_id:
-                await tx.record_request(request_id, outcome.to_json(), self.clock())
-            return outcome
-
     # ------------------------------------------------------------------ reads
+    async def lookup(self, text: str) -> Lookup:
+        """The case a client name or a case id means: open, else latest completed, else latest cancelled."""
+        query = text.strip()
+        if is_case_id(query):
+            case = await self.store.get_case(query)
+            return Lookup(query, case)
+        found: dict[str, CaseRecord] = {}
+        for key in dict.fromkeys((client_key(query), legacy_client_key(query))):
+            for case in await self.store.find_cases(key):
+                found.setdefault(case.id, case)
+        return choose(query, sorted(found.values(), key=lambda c: c.opened_at, reverse=True))
+
     async def find_case(self, client: str) -> CaseRecord | None:
-        """A client's open case, else its newest one."""
-        cases = await self.store.find_cases(client_key(client))
-        return next((c for c in cases if c.status == "open"), cases[0] if cases else None)
+        """The case a client name or case id means (see lookup)."""
+        return (await self.lookup(client)).case
 
     async def view(self, case_id: str) -> CaseView:
         """A case's current state, ready to render."""

@@ -35,6 +35,10 @@ class InvalidInput(OffboardError):
         return cls(message, field=field, errors=errors)
 
 
+class NeedsConfirmation(InvalidInput):
+    """What was typed is unusual rather than wrong: say so, and save it when the person confirms."""
+
+
 class NotAllowed(OffboardError):
     """The actor may not do this; nothing changed."""
 

@@ -7,13 +7,12 @@ from datetime import date
 
 from dialogs.checklist import Checklist, HeaderField
 from dialogs.errors import InvalidInput
-from dialogs.values import clean_client_name, clean_text, parse_date, parse_email, parse_phone
+from dialogs.names import clean_client_name
+from dialogs.values import DEFAULT_PHONE_REGION, clean_text, parse_date, parse_email, parse_phone
 
-_PARSERS = {"email": parse_email, "phone": parse_phone}
 
-
-def parse_case_form(checklist: Checklist, client: str, raw: Mapping[str, str],
-                    today: date) -> tuple[str, dict[str, str]]:
+def parse_case_form(checklist: Checklist, client: str, raw: Mapping[str, str], today: date, *,
+                    phone_region: str = DEFAULT_PHONE_REGION) -> tuple[str, dict[str, str]]:
     """The client's name and the header, checked; InvalidInput lists every bad field ("client" first)."""
     errors: dict[str, str] = {}
     name = ""
@@ -22,7 +21,7 @@ def parse_case_form(checklist: Checklist, client: str, raw: Mapping[str, str],
     except InvalidInput as exc:
         errors["client"] = exc.message
     try:
-        header = parse_header(checklist, raw, today)
+        header = parse_header(checklist, raw, today, phone_region=phone_region)
     except InvalidInput as exc:
         errors.update(exc.errors or {"": exc.message})
     if errors:
@@ -30,7 +29,8 @@ def parse_case_form(checklist: Checklist, client: str, raw: Mapping[str, str],
     return name, header
 
 
-def parse_header(checklist: Checklist, raw: Mapping[str, str], today: date) -> dict[str, str]:
+def parse_header(checklist: Checklist, raw: Mapping[str, str], today: date, *,
+                 phone_region: str = DEFAULT_PHONE_REGION) -> dict[str, str]:
     """Every header field checked per its kind; InvalidInput names every bad field, in the form's order."""
     known = {h.id for h in checklist.header}
     unknown = sorted(set(raw) - known - {"client"})
@@ -40,7 +40,7 @@ def parse_header(checklist: Checklist, raw: Mapping[str, str], today: date) -> d
     errors: dict[str, str] = {}
     for h in checklist.header:
         try:
-            value = _field(h, str(raw.get(h.id) or "").strip(), today)
+            value = _field(h, str(raw.get(h.id) or "").strip(), today, phone_region)
         except InvalidInput as exc:
             errors[h.id] = exc.message
             continue
@@ -51,7 +51,7 @@ def parse_header(checklist: Checklist, raw: Mapping[str, str], today: date) -> d
     return out
 
 
-def _field(h: HeaderField, text: str, today: date) -> str | None:
+def _field(h: HeaderField, text: str, today: date, phone_region: str) -> str | None:
     if not text:
         if h.default == "today":
             return today.isoformat()
@@ -63,6 +63,8 @@ def _field(h: HeaderField, text: str, today: date) -> str | None:
         if h.not_past and when < today:
             raise InvalidInput(f"{h.label} {when.isoformat()} is in the past (today is {today.isoformat()})")
         return when.isoformat()
-    if h.kind in _PARSERS:
-        return _PARSERS[h.kind](text, label=h.label)
+    if h.kind == "email":
+        return parse_email(text, label=h.label)
+    if h.kind == "phone":
+        return parse_phone(text, label=h.label, region=phone_region)
     return clean_text(text, label=h.label)

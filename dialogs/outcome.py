@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
 from dialogs.actor import SYSTEM
+from dialogs.reasons import STATE_PHRASES, lower_first
 from storage.base import CaseRecord, ItemRecord
 
 
@@ -43,21 +44,37 @@ def duplicate(done: dict[str, Any]) -> Outcome:
                    done.get("case_id"), done.get("item_id"), done.get("version"))
 
 
-def stale_item(rec: ItemRecord, tz: tzinfo) -> Outcome:
-    """A click rendered from an older version of the item: who changed it since, and when."""
+def stale_item(rec: ItemRecord, tz: tzinfo, why: str | None = None) -> Outcome:
+    """A click rendered from an older version of the item: who changed it since, and when.
+
+    ``why``: the item's reason in words when a rule (not a person) moved it.
+    """
     who = (rec.updated_by or {}).get("name", "someone")
     when = f"{rec.updated_at.astimezone(tz):%Y-%m-%d %H:%M}" if rec.updated_at else "earlier"
     by_rule = (rec.updated_by or {}).get("platform") == SYSTEM.platform
     if by_rule and rec.status in ("skipped", "locked", "open"):
         now = {"skipped": "no longer applies", "locked": "is locked", "open": "is open again"}[rec.status]
-        why = f" ({rec.reason})" if rec.reason else ""
-        return Outcome("stale", f"Nothing changed: since this card was shown, the item {now}{why} "
+        because = f" ({lower_first(why)})" if why else ""
+        return Outcome("stale", f"Nothing changed: since this card was shown, the item {now}{because} "
                                 f"(at {when}). Look at the updated card.",
                        rec.case_id, rec.item_id, rec.version, extra={"by": None, "at": when})
     what = {"done": "answered", "na": "marked not applicable", "open": "reopened"}.get(
-        rec.status, f"changed (now {rec.status})")
+        rec.status, f"changed (it {STATE_PHRASES.get(rec.status, 'changed')} now)")
     return Outcome("stale", f"Nothing changed: this item was already {what} by {who} at {when}.",
                    rec.case_id, rec.item_id, rec.version, extra={"by": who, "at": when})
+
+
+def stale_claim(rec: ItemRecord, tz: tzinfo) -> Outcome:
+    """A claim that lost to another: who holds the item now, and since when."""
+    holder = rec.assignee or {}
+    if not holder:
+        return Outcome("stale", "Nothing changed: nobody holds this item any more; look at the updated card.",
+                       rec.case_id, rec.item_id, rec.holder_version)
+    at = holder.get("at")
+    when = f" at {datetime.fromisoformat(at).astimezone(tz):%Y-%m-%d %H:%M}" if at else ""
+    return Outcome("stale", f"Nothing changed: {holder.get('name', 'someone')} claimed this item{when}.",
+                   rec.case_id, rec.item_id, rec.holder_version,
+                   extra={"by": holder.get("name"), "at": at})
 
 
 def stale_case(case: CaseRecord) -> Outcome:

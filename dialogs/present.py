@@ -7,9 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from dialogs.checklist import DECISIONS as DECISIONS
 from dialogs.checklist import Checklist, ItemDef
-from dialogs.state import Derived, derive, progress, rebate_suggestion
+from dialogs.reasons import STATE_PHRASES, Reason, lower_first, words
+from dialogs.state import Derived, derive, progress, rebate_suggestion, step_complete
+from dialogs.text import money as format_money
 from dialogs.text import render
+from dialogs.tickets import NONE_LABEL
 from dialogs.views import (
     ActionView,
     CaseSummary,
@@ -22,11 +26,9 @@ from dialogs.views import (
 )
 from storage.base import CaseRecord, ItemRecord
 
-DECISIONS = {
-    "covered": "covered by the ending contract",
-    "billable": "billable",
-    "close": "close without completing",
-}
+AMOUNT_LABELS = {"dollars": "Amount ($)", "hours": "Hours"}
+"""The label of each amount input; errors about the input name it the same way."""
+HOURS_LOGGED = "Hours logged"
 
 
 class CaseView:
@@ -38,13 +40,29 @@ class CaseView:
         self.records = records
         self.values = case_values(case, records)
         self._texts: dict[str, str] = {}
-        self.derived: dict[str, Derived] = derive(checklist, records, case.step_index, self.text)
+        self.derived: dict[str, Derived] = derive(checklist, records, case.step_index)
 
     def text(self, item_id: str) -> str:
         """An item's text with the case's values filled in."""
         if item_id not in self._texts:
             self._texts[item_id] = render(self.checklist.items[item_id].text, self.values)
         return self._texts[item_id]
+
+    def reason_text(self, item_id: str) -> str | None:
+        """Why an item is locked or does not apply, in words (no status word: surfaces add it)."""
+        reason = self.derived[item_id].reason
+        return None if reason is None else self.words(reason)
+
+    def words(self, reason: Reason) -> str:
+        """A reason in words, quoting items in the case's words."""
+        return words(reason, self.text, self.checklist.department_label)
+
+    def cannot(self, item_id: str, what: str) -> str:
+        """Why an item cannot be acted on now: “X” cannot be answered now: it is locked. Waits for…."""
+        status = self.derived[item_id].status
+        why = self.reason_text(item_id)
+        text = f"“{self.text(item_id)}” cannot {what} now: it {STATE_PHRASES.get(status, 'is ' + status)}"
+        return f"{text} ({lower_first(why)})." if why else f"{text}."
 
     def value_text(self, item_id: str) -> str | None:
         """An item's answer in words, or None if it has none."""
@@ -56,9 +74,12 @@ class CaseView:
         return describe_value(self.checklist.items[item_id], rec.value or {})
 
     def step_status(self, number: int) -> str:
-        """waiting, active or complete, from how many steps were handed off."""
+        """waiting, active, complete; or reopened: handed off, but with open work again (an undo)."""
         handed = self.case.step_index
-        return "complete" if number <= handed else "active" if number == handed + 1 else "waiting"
+        if number <= handed:
+            step = self.checklist.steps[number - 1]
+            return "complete" if step_complete(self.checklist, self.derived, step.id) else "reopened"
+        return "active" if number == handed + 1 else "waiting"
 
     def step_title(self, step_id: str) -> str:
         """A step's title with the case's values filled in."""
@@ -82,7 +103,8 @@ class CaseView:
         who = rec.updated_by if rec.status in ("done", "na") else None
         return ItemView(
             id=item.id, kind=item.kind, text=self.text(item.id), status=d.status,
-            version=rec.version, depth=self._depth(item), reason=d.reason,
+            version=rec.version, depth=self._depth(item), reason=self.reason_text(item.id),
+            reason_kind=d.reason.kind.value if d.reason else None,
             note=render(item.note, self.values) if item.note else None,
             value_text=self.value_text(item.id),
             answered_by=(who or {}).get("name"),
@@ -134,11 +156,13 @@ class CaseView:
         else:
             out.append(act("answer", _ANSWER_LABEL.get(item.kind, "Answer"), "primary",
                            self.inputs(item, rec)))
+        if item.kind == "tickets":
+            out.append(act("no_tickets", NONE_LABEL))
         if item.na_allowed:
             reason = InputField("reason", "text", "Why not applicable?")
             out.append(act("na", "Not applicable", inputs=[reason]))
-        if rec.assignee is None:
-            out.append(act("claim", "Claim"))
+        if rec.assignee is None:  # a claim carries the holder version, not the answer's
+            out.append(ActionView("claim", "Claim", item.id, rec.holder_version))
         return tuple(out)
 
     def inputs(self, item: ItemDef, rec: ItemRecord) -> list[InputField]:
@@ -147,8 +171,8 @@ class CaseView:
         label = item.input_label
         if item.kind == "amount":
             suggested = rebate_suggestion(self.checklist, self.records, item) or {}
-            names = {"dollars": ("money", "Amount ($)"), "hours": ("hours", "Hours")}
-            return [InputField(f, names[f][0], names[f][1],
+            kinds = {"dollars": "money", "hours": "hours"}
+            return [InputField(f, kinds[f], AMOUNT_LABELS[f],
                                default=current.get(f) or suggested.get(f),
                                hint=_rebate_hint(suggested) if suggested else None)
                     for f in item.fields]
@@ -172,7 +196,7 @@ class CaseView:
         else:
             fields = []
         if item.log_hours:
-            fields.append(InputField("hours", "hours", "Hours logged (optional)", required=False,
+            fields.append(InputField("hours", "hours", f"{HOURS_LOGGED} (optional)", required=False,
                                      default=current.get("hours")))
         return fields
 
@@ -194,6 +218,9 @@ class CaseView:
                 if (waiting or current) and label not in holders:
                     holders.append(label)
             holder = " and ".join(holders) or None
+        needs_manager = tuple(self.text(i.id) for i in self.checklist.items.values()
+                              if i.manager and self.derived[i.id].status == "open") \
+            if self.case.status == "open" else ()
         stop = self.case.header.get("stop_date")
         header = tuple((h.label, self.case.header[h.id]) for h in self.checklist.header
                        if self.case.header.get(h.id))
@@ -202,6 +229,7 @@ class CaseView:
             self.case.status, stop, _iso(self.case.opened_at) or "",
             str(self.case.opened_by.get("name", "")), holder, tuple(steps), header,
             overdue=bool(today and stop and self.case.status == "open" and stop < today.isoformat()),
+            needs_manager=needs_manager,
         )
 
     def recorded(self, step_id: str) -> tuple[RecordedLine, ...]:
@@ -220,8 +248,8 @@ _ANSWER_LABEL = {"amount": "Enter amount", "text": "Enter", "date": "Set date",
 
 
 def _rebate_hint(s: Mapping[str, str]) -> str:
-    return (f"Prepaid {s['prepaid_hours']} h (${s['prepaid_dollars']}), logged {s['logged_hours']} h: "
-            f"{s['hours']} h unused = ${s['dollars']}")
+    return (f"Prepaid {s['prepaid_hours']} h ({money(s['prepaid_dollars'])}), logged {s['logged_hours']} h: "
+            f"{s['hours']} h unused = {money(s['dollars'])}")
 
 
 def _yesno(value: Any) -> str | None:
@@ -239,8 +267,8 @@ def case_values(case: CaseRecord, records: Mapping[str, ItemRecord]) -> dict[str
 
 
 def money(value: str | Decimal) -> str:
-    """$1,234.50."""
-    return f"${Decimal(value):,.2f}"
+    """$1,234.50 (the one way money is written)."""
+    return format_money(value)
 
 
 def describe_value(item: ItemDef, value: Mapping[str, Any]) -> str:
@@ -267,7 +295,7 @@ def describe_value(item: ItemDef, value: Mapping[str, Any]) -> str:
     if item.kind == "tickets":
         rows = value.get("tickets", [])
         if not rows:
-            return "No open tickets"
+            return NONE_LABEL
         closed = sum(1 for r in rows if r.get("closed"))
         return f"{len(rows)} ticket(s), {closed} closed: " + "; ".join(
             f"#{r['number']} {DECISIONS.get(r['decision'], r['decision'])}" for r in rows)

@@ -9,14 +9,16 @@ writes the outbox notices for all of it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from dialogs.actor import SYSTEM, Actor
 from dialogs.checklist import Checklist
 from dialogs.present import CaseView
+from dialogs.reasons import Reason
 from dialogs.state import RESOLVED, step_complete
-from dialogs.views import HandoffView
+from dialogs.views import HandoffView, RecordedLine
 from storage.base import (
     CaseRecord,
     CaseStatus,
@@ -35,10 +37,16 @@ class Settler:
     """Settles one case after one command, inside that command's transaction."""
 
     def __init__(self, tx: WriteTx, checklist: Checklist, case: CaseRecord,
-                 records: dict[str, ItemRecord], actor: Actor, now: datetime, today: date) -> None:
+                 records: dict[str, ItemRecord], actor: Actor, now: datetime, today: date, *,
+                 before: CaseView | None = None, cause: str = "changed") -> None:
+        """``before``: the case as it was before the command (to see steps reopen or complete again);
+        ``cause``: what the person did, in words ("undid", "changed")."""
         self.tx, self.checklist, self.case, self.records = tx, checklist, case, records
         self.actor, self.now, self.today = actor, now, today
         self.view = CaseView(checklist, case, records)
+        self.before = before
+        self.was = {iid: d.status for iid, d in (before or self.view).derived.items()}
+        self.cause = cause
         self.handoffs: list[str] = []
 
     async def settle(self, touched: set[str] | None = None, *, opened: bool = False,
@@ -61,9 +69,11 @@ class Settler:
                 break
         else:  # pragma: no cover - guarded by the loader's cycle check
             raise RuntimeError("case did not settle")
+        if self.before is not None:
+            await self._reopened(touched or set())
         if may_complete and not opened:
             await self._complete()
-        await self._notify(steps, opened or self.case.status != case_was)
+        await self._notify(steps, opened or self.case.status != case_was, touched or set())
 
     async def _sync_items(self) -> set[str]:
         moved: set[str] = set()
@@ -79,7 +89,7 @@ class Settler:
             moved.add(item.step)
         return moved
 
-    async def _move(self, item_id: str, status: str, reason: str | None) -> None:
+    async def _move(self, item_id: str, status: str, reason: Reason | None) -> None:
         rec = self.records[item_id]
         item = self.checklist.items[item_id]
         old = {"status": rec.status, "value": rec.value, "reason": rec.reason}
@@ -90,7 +100,8 @@ class Settler:
             await self.thread(f"Unlocked: {self.view.text(item_id)}.")
         elif item.kind == "gate" and rec.status == "done":
             kind, rec.value = "gate_closed", None
-            await self.thread(f"Locked again: {self.view.text(item_id)} ({reason}).")
+            why = f": {self.view.words(reason)}" if reason else ""
+            await self.thread(f"Locked again: {self.view.text(item_id)}{why}.")
         elif status == "skipped":
             kind, rec.value = "closed_by_condition", None
         elif status == "locked" and rec.status in ("done", "na"):
@@ -99,14 +110,15 @@ class Settler:
             kind, rec.value = "closed_by_condition", None
         elif rec.status == "skipped":
             kind = "opened_by_condition"
-        rec.status, rec.reason = ItemStatus(status), reason if status == "skipped" else None
+        # A derived reason is not stored as prose: the event keeps it as data.
+        rec.status, rec.reason = ItemStatus(status), None
         rec.version += 1
         rec.updated_at = self.now
         rec.updated_by = SYSTEM.to_json()
         await self.tx.put_item(rec)
         await self.tx.append_event(EventRecord(
             self.case.id, kind, self.actor.to_json(), self.now, item_id, old=old,
-            new={"status": status, "value": rec.value}, note=reason))
+            new={"status": status, "value": rec.value, **({"why": reason.to_json()} if reason else {})}))
 
     async def _generate(self, item_id: str) -> None:
         rec = self.records[item_id]
@@ -156,6 +168,46 @@ class Settler:
         await self._notice("handoff", f"dept:{nxt.department}", {"handoff": handoff.to_json()})
         return True
 
+    async def _reopened(self, touched: set[str]) -> None:
+        """A handed-off step with open work again is reopened; when it is complete again, say so too.
+
+        The case thread gets a line and the department the step handed off to is told.
+        """
+        assert self.before is not None
+        steps = self.checklist.steps
+        for step in steps[: self.case.step_index]:
+            if step.id in self.handoffs:
+                continue
+            was = step_complete(self.checklist, self.before.derived, step.id)
+            now = step_complete(self.checklist, self.view.derived, step.id)
+            if was == now:
+                continue
+            here = [i for i in touched if self.checklist.items[i].step == step.id] or sorted(touched)
+            what = " and ".join(f"“{self.view.text(i)}”" for i in here) or "an answer"
+            dept = self.checklist.department_label(step.department)
+            title = self.view.step_title(step.id)
+            changed: tuple[RecordedLine, ...] = ()
+            if was:
+                kind = "reopened"
+                text = (f"{self.actor.name} {self.cause} {what}: step {step.number} is reopened "
+                        f"({title}; with {dept}).")
+            else:
+                kind = "complete_again"
+                changed = tuple(RecordedLine(self.view.text(i), self.view.value_text(i) or "",
+                                             self.actor.name) for i in here if self.view.value_text(i))
+                shown = "; ".join(f"“{c.text}”: {c.value_text}" for c in changed)
+                text = f"Step {step.number} is complete again ({title})" + (f": {shown}." if shown else ".")
+            await self.tx.append_event(EventRecord(self.case.id, f"step_{kind}", self.actor.to_json(),
+                                                   self.now, new={"step": step.id, "items": here}))
+            await self.thread(text)
+            nxt = steps[step.number] if step.number < len(steps) else None
+            if nxt is not None:
+                view = HandoffView(
+                    self.case.id, self.case.client, title, dept, self.view.step_title(nxt.id), nxt.department,
+                    self.checklist.department_label(nxt.department), self.view.recorded(step.id),
+                    kind=kind, note=text, changed=changed)
+                await self._notice("handoff", f"dept:{nxt.department}", {"handoff": view.to_json()})
+
     async def _complete(self) -> None:
         if self.case.status != "open" or self.case.step_index < len(self.checklist.steps):
             return
@@ -176,8 +228,9 @@ class Settler:
         await self._notice("summary", self._case_target, {"summary": summary.to_json()},
                            ref_key="summary", coalesce=f"summary:{self.case.id}")
 
-    async def _notify(self, steps: set[str], case_changed: bool) -> None:
+    async def _notify(self, steps: set[str], case_changed: bool, touched: set[str]) -> None:
         await self._summary()
+        await self._managers(case_changed, touched)
         reached = {s.id for s in self.checklist.steps if s.number <= self.case.step_index + 1}
         if case_changed:
             steps = set(reached)
@@ -186,6 +239,20 @@ class Settler:
                 card = self.view.card(step.id)
                 await self._notice("card", f"dept:{step.department}", {"card": card.to_json()},
                                    ref_key=f"card:{step.id}", coalesce=f"card:{self.case.id}:{step.id}")
+
+    async def _managers(self, case_changed: bool, touched: set[str]) -> None:
+        """A manager-only item that opens is announced to the managers with its buttons, then kept current."""
+        for item in self.checklist.items.values():
+            if not item.manager:
+                continue
+            was, now = self.was.get(item.id), self.view.derived[item.id].status
+            if not ((now == "open" and (was != "open" or item.id in touched or case_changed))
+                    or (was == "open" and now != "open")):
+                continue
+            card = self.view.card(item.step)
+            card = replace(card, items=tuple(i for i in card.items if i.id == item.id))
+            await self._notice("manager_item", "managers", {"card": card.to_json(), "item_id": item.id},
+                               ref_key=f"manager:{item.id}", coalesce=f"manager:{self.case.id}:{item.id}")
 
     async def thread(self, text: str) -> None:
         """Post a line into the case thread."""

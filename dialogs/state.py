@@ -13,13 +13,14 @@ States:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from dialogs.checklist import Checklist, ItemDef
 from dialogs.conditions import Condition, TicketsClosed
+from dialogs.reasons import Reason, ReasonKind
 from storage.base import ItemRecord
 
 RESOLVED = frozenset({"done", "na", "skipped"})
@@ -28,26 +29,16 @@ ANSWERED = frozenset({"done", "na"})
 
 @dataclass(frozen=True)
 class Derived:
-    """An item's state and, when it is locked or skipped, why."""
+    """An item's state and, when it is locked or skipped, why (as data: see dialogs.reasons)."""
 
     status: str
-    reason: str | None = None
+    reason: Reason | None = None
 
 
-def derive(
-    checklist: Checklist,
-    records: Mapping[str, ItemRecord],
-    step_index: int,
-    label: Callable[[str], str] | None = None,
-) -> dict[str, Derived]:
-    """Every item's state, given the stored answers and how many steps were handed off.
-
-    ``label`` turns an item id into the words a person sees (the engine passes
-    the item's rendered text); reasons quote it.
-    """
+def derive(checklist: Checklist, records: Mapping[str, ItemRecord], step_index: int) -> dict[str, Derived]:
+    """Every item's state, given the stored answers and how many steps were handed off."""
     out: dict[str, Derived] = {}
     defs = checklist.items
-    label = label or (lambda iid: defs[iid].text)
 
     def answers_for(cond: Condition) -> dict[str, Any]:
         got: dict[str, Any] = {}
@@ -66,27 +57,28 @@ def derive(
         rec = records[item.id]
         step = checklist.steps_by_id[item.step]
         if step.number > step_index + 1:
-            dept = checklist.department_label(step.department)
-            return Derived("locked", f"Waits for step {step.number - 1} to hand off to {dept}")
+            return Derived("locked", Reason(ReasonKind.STEP, step=step.number - 1,
+                                            department=step.department))
         if item.when is not None:
             answers = answers_for(item.when)
             holds = item.when.evaluate(answers)
             if holds is False:
-                return Derived("skipped", "Does not apply: " + _negated(item.when, label))
+                return Derived("skipped", Reason(ReasonKind.CONDITION, condition=item.when, holds=False))
             if holds is None:
-                waiting = [r for r in item.when.items() if r not in answers]
-                quoted = ", ".join(f"“{label(r)}”" for r in waiting)
-                return Derived("locked", f"Waits for an answer to {quoted}")
+                waiting = tuple(dict.fromkeys(r for r in item.when.items() if r not in answers))
+                return Derived("locked", Reason(ReasonKind.ANSWER, items=waiting))
         if rec.status in ANSWERED and item.kind != "gate":
             return Derived(rec.status)
         if item.behind is not None:
             gate = state(item.behind)
             if gate.status != "done":
-                why = f"Locked: {label(item.behind)}"
-                return Derived("locked", f"{why}: {gate.reason}" if gate.reason else why)
-        pending = [a for a in item.after if state(a).status not in RESOLVED]
+                inner = gate.reason
+                if inner is None and gate.status == "open":
+                    inner = Reason(ReasonKind.CONFIRM)
+                return Derived("locked", Reason(ReasonKind.GATE, items=(item.behind,), inner=inner))
+        pending = tuple(a for a in item.after if state(a).status not in RESOLVED)
         if pending:
-            return Derived("locked", "Waits for " + ", ".join(f"“{label(a)}”" for a in pending))
+            return Derived("locked", Reason(ReasonKind.AFTER, items=pending))
         if item.kind == "gate":
             return _gate(item, rec)
         return Derived("open")
@@ -96,8 +88,11 @@ def derive(
             answers = answers_for(item.open_when)
             if item.open_when.evaluate(answers) is not True:
                 if isinstance(item.open_when, TicketsClosed):
-                    return Derived("locked", item.open_when.waiting(answers))
-                return Derived("locked", "waiting until " + item.open_when.describe(label))
+                    counts = item.open_when.counts(answers)
+                    return Derived("locked", Reason(
+                        ReasonKind.TICKETS, items=(item.open_when.item,),
+                        still_open=counts[0] if counts else None, total=counts[1] if counts else None))
+                return Derived("locked", Reason(ReasonKind.UNTIL, condition=item.open_when))
         if item.confirm is None or rec.status == "done":
             return Derived("done")
         return Derived("open")
@@ -105,11 +100,6 @@ def derive(
     for iid in defs:
         state(iid)
     return out
-
-
-def _negated(cond: Condition, label: Callable[[str], str]) -> str:
-    text: str = cond.describe(label)
-    return text.replace(" is yes", " is no") if " is yes" in text else text.replace(" is no", " is yes")
 
 
 def step_complete(checklist: Checklist, derived: Mapping[str, Derived], step_id: str) -> bool:

@@ -7,13 +7,26 @@ environment, so ``{{7*7}}`` in a client name stays ``{{7*7}}``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
+
+def money(value: Any, blank: str = "$___") -> str:
+    """An amount as people read it everywhere: $1,500.00 (``blank`` when there is none yet)."""
+    if not value:  # None, "", or an answer not given yet (jinja's Undefined)
+        return blank
+    try:
+        return f"${Decimal(str(value)):,.2f}"
+    except ArithmeticError:  # not a number: shown as it is rather than failing the text
+        return str(value)
+
+
 _ENV = SandboxedEnvironment(autoescape=False, keep_trailing_newline=False)
+_ENV.filters["money"] = money
 
 
 def template_variables(source: str) -> set[str]:

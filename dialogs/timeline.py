@@ -6,13 +6,14 @@ touches the store or the clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from dialogs.checklist import Checklist, ItemDef
 from dialogs.present import describe_value
+from dialogs.reasons import STATUS_WORDS, Reason
 from storage.base import EventRecord
 
 # Events by which an item's answer changed; "answered" counts when it replaces an earlier answer.
@@ -69,8 +70,9 @@ def state_text(item: ItemDef, state: Mapping[str, Any] | None) -> str:
     return "No answer"
 
 
-def edits(item: ItemDef, events: Sequence[EventRecord], when: WhenFormat) -> list[dict[str, Any]]:
-    """Every change to an answer already given: old -> new, who and when."""
+def edits(item: ItemDef, events: Sequence[EventRecord], when: WhenFormat,
+          words: Callable[[Reason], str] | None = None) -> list[dict[str, Any]]:
+    """Every change to an answer already given: old -> new, who and when (``words`` words a reason)."""
     if item.kind in ("gate", "generated"):
         return []
     out = []
@@ -80,8 +82,11 @@ def edits(item: ItemDef, events: Sequence[EventRecord], when: WhenFormat) -> lis
             continue
         before, after = state_text(item, old), state_text(item, new)
         note = event.note if event.kind == "state" else None
-        if event.kind == "closed_by_condition" and event.note:
-            after = event.note  # "Does not apply: “...” is yes"
+        why = new.get("why")
+        if event.kind == "closed_by_condition" and why and words is not None:
+            after = f"{STATUS_WORDS['skipped']}: {words(Reason.from_json(why))}"
+        elif event.kind == "closed_by_condition" and event.note:
+            after = event.note  # events written before reasons were data: "Does not apply: “...” is yes"
         if before == after:
             continue
         out.append({"kind": event.kind, "label": _EDIT_WORDS[event.kind], "old": before, "new": after,

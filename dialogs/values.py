@@ -7,19 +7,23 @@ raises InvalidInput with a message written for that person.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from dialogs.errors import InvalidInput
+from dialogs.names import CLIENT_NAME_MAX as CLIENT_NAME_MAX
+from dialogs.names import clean_client_name as clean_client_name
+from dialogs.names import client_key as client_key
+from dialogs.names import describe_character, forbidden_character
 
 MAX_DOLLARS = Decimal("1000000.00")
 MAX_HOURS = Decimal("10000.00")
-CLIENT_NAME_MAX = 80
 TEXT_MAX = 2000
+DEFAULT_PHONE_REGION = "US"
 
 # ASCII digits only, optional "$", optional thousands commas, at most two decimals.
 # No sign, no exponent, no NaN/inf: Decimal() would accept all of those.
@@ -57,7 +61,7 @@ def parse_money(raw: str, *, allow_zero: bool = False, label: str = "Amount") ->
     text = raw.strip()
     if not _MONEY.fullmatch(text):
         raise InvalidInput(f"{label} must be a dollar amount like 1500 or 1,500.00 (got {raw!r})")
-    value = Decimal(text.lstrip("$").replace(",", "")).quantize(_CENT)
+    value = Decimal(text.lstrip("$").replace(",", ""))
     return _bounded(value, MAX_DOLLARS, allow_zero, label, f"${MAX_DOLLARS:,.2f}")
 
 
@@ -66,16 +70,17 @@ def parse_hours(raw: str, *, allow_zero: bool = False, label: str = "Hours") -> 
     text = raw.strip()
     if not _HOURS.fullmatch(text):
         raise InvalidInput(f"{label} must be a number of hours like 10 or 7.5 (got {raw!r})")
-    value = Decimal(text).quantize(_CENT)
-    return _bounded(value, MAX_HOURS, allow_zero, label, f"{MAX_HOURS:,.2f} hours")
+    return _bounded(Decimal(text), MAX_HOURS, allow_zero, label, f"{MAX_HOURS:,.2f} hours")
 
 
 def _bounded(value: Decimal, top: Decimal, allow_zero: bool, label: str, shown: str) -> Decimal:
+    # Compared before quantize: quantize needs the digits to fit Decimal's precision (28), so
+    # thirty nines raised InvalidOperation instead of saying what is wrong.
     if value > top:
         raise InvalidInput(f"{label} is over the limit of {shown}")
     if value == 0 and not allow_zero:
         raise InvalidInput(f"{label} must be more than zero")
-    return value
+    return value.quantize(_CENT)
 
 
 def parse_date(raw: str, *, label: str = "Date") -> date:
@@ -98,41 +103,35 @@ def parse_email(raw: str, *, label: str = "Email") -> str:
         raise InvalidInput(f"{label} {text!r} is not a valid address: {exc}") from None
 
 
-def parse_phone(raw: str, *, label: str = "Phone") -> str:
-    """A phone number: 7 to 15 digits with the usual separators, optional extension."""
+def parse_phone(raw: str, *, label: str = "Phone", region: str = DEFAULT_PHONE_REGION) -> str:
+    """A phone number that exists in the numbering plan (``region`` for numbers without +country)."""
     text = raw.strip()
-    digits = re.sub(r"(?i)(x|ext\.?)\s*\d+$", "", text)
-    count = sum(ch.isascii() and ch.isdigit() for ch in digits)
-    if not _PHONE_CHARS.fullmatch(text) or not 7 <= count <= 15:
-        raise InvalidInput(f"{label} must be a phone number like +1 555 123 4567 (got {raw!r})")
+    example = "+1 202 555 0123" if region == "US" else "+44 20 7946 0958"
+    problem = f"{label} must be a phone number like {example} (got {raw!r})"
+    if not _PHONE_CHARS.fullmatch(text):
+        raise InvalidInput(problem)
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(problem) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(f"{label} {text!r} is not a valid phone number"
+                           + ("" if text.startswith("+") else f" in region {region}")
+                           + f"; type it like {example}")
     return text
 
 
-def clean_client_name(raw: str) -> str:
-    """Trimmed client name, 1–80 visible characters, kept verbatim otherwise."""
-    name = " ".join(raw.split())
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in name):
-        raise InvalidInput("Client name must not contain control characters")
-    visible = sum(not unicodedata.combining(ch) for ch in unicodedata.normalize("NFC", name))
-    if visible == 0:
-        raise InvalidInput("Client name is required")
-    if visible > CLIENT_NAME_MAX:
-        raise InvalidInput(
-            f"Client name is {visible} characters; the limit is {CLIENT_NAME_MAX}"
-        )
-    return name
+def clean_text(raw: str, *, label: str = "Text", required: bool = True, multiline: bool = False) -> str:
+    """Free text, trimmed, at most TEXT_MAX characters; no control characters.
 
-
-def client_key(name: str) -> str:
-    """The key two client names must share to be the same client: no spaces, no case."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
-
-
-def clean_text(raw: str, *, label: str = "Text", required: bool = True) -> str:
-    """Free text, trimmed, at most TEXT_MAX characters."""
-    text = raw.strip()
+    Newlines and tabs are kept where the field is ``multiline`` (Windows line ends become "\\n").
+    """
+    text = raw.replace("\r\n", "\n").strip()
     if required and not text:
         raise InvalidInput(f"{label} is required")
     if len(text) > TEXT_MAX:
         raise InvalidInput(f"{label} is {len(text)} characters; the limit is {TEXT_MAX}")
+    bad = next((ch for ch in text if forbidden_character(ch, multiline=multiline)), None)
+    if bad is not None:
+        raise InvalidInput(f"{label} must not contain control characters ({describe_character(bad)})")
     return text

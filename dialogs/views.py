@@ -58,7 +58,8 @@ class ItemView:
     status: str
     version: int
     depth: int = 0
-    reason: str | None = None
+    reason: str | None = None  # why it is locked or does not apply, without a status word
+    reason_kind: str | None = None  # dialogs.reasons.ReasonKind
     note: str | None = None
     value_text: str | None = None
     answered_by: str | None = None
@@ -81,7 +82,7 @@ class StepCard:
     title: str
     department: str
     department_label: str
-    status: str  # waiting | active | complete
+    status: str  # waiting | active | complete | reopened (handed off, with open work again)
     done: int
     total: int
     items: tuple[ItemView, ...]
@@ -120,6 +121,7 @@ class CaseSummary:
     steps: tuple[StepProgress, ...]
     header: tuple[tuple[str, str], ...]
     overdue: bool = False
+    needs_manager: tuple[str, ...] = ()  # open items only a manager may do, in the case's words
 
     def to_json(self) -> dict[str, Any]:
         """The dict that travels in a notice."""
@@ -147,6 +149,9 @@ class HandoffView:
     to_department: str
     to_department_label: str
     recorded: tuple[RecordedLine, ...]
+    kind: str = "handoff"  # handoff | reopened (the step has open work again) | complete_again
+    note: str | None = None  # what happened, in words (reopened, complete again)
+    changed: tuple[RecordedLine, ...] = ()  # complete again: the answers that changed
 
     def to_json(self) -> dict[str, Any]:
         """The dict that travels in a notice."""

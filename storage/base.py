@@ -126,8 +126,8 @@ class ItemRecord:
     version: int = 1
     updated_by: JSON | None = None
     updated_at: datetime | None = None
-    assignee: JSON | None = None
-    holder_version: int = 1  # bumped when the item changes hands (a claim carries it)
+    assignee: JSON | None = None  # who holds it: the actor, and "at" (when they took it)
+    holder_version: int = 1  # bumped by claim only: who holds an item is versioned apart from its answer
 
 
 @dataclass

@@ -35,6 +35,7 @@ class NoticeKind(StrEnum):
     HANDOFF = "handoff"  # the ping to the next department
     MANAGERS = "managers"  # a note to the managers
     DOCUMENT = "document"  # a document is ready for the case thread
+    MANAGER_ITEM = "manager_item"  # a manager-only item waits: its buttons, for the managers (then edited)
 
 
 class DeliveryStatus(StrEnum):

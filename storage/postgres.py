@@ -99,8 +99,6 @@ async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
 class PostgresStore(SqlStore):
     """The Store port on a PostgreSQL database (``postgresql://user:password@host:port/dbname``)."""
 
-    ITEM_COLUMNS: ClassVar[str] = (
-        "case_id, item_id, status, value, reason, version, updated_by, updated_at, assignee, holder_version")
     LOCK_ROW: ClassVar[str] = " FOR UPDATE"
     CLAIM_SQL: ClassVar[str] = (
         f"{HEADS}, due AS ({CLAIMABLE} FOR UPDATE OF d SKIP LOCKED) "

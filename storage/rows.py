@@ -132,7 +132,6 @@ def item_params(item: ItemRecord) -> dict[str, Any]:
 
 def item_from_row(row: Row) -> ItemRecord:
     """An item_states row as an ItemRecord."""
-    keys = row.keys()
     return ItemRecord(
         case_id=row["case_id"],
         item_id=row["item_id"],
@@ -143,7 +142,7 @@ def item_from_row(row: Row) -> ItemRecord:
         updated_by=from_json(row["updated_by"]),
         updated_at=opt_dt_from_db(row["updated_at"]),
         assignee=from_json(row["assignee"]),
-        holder_version=row["holder_version"] if "holder_version" in keys else 1,
+        holder_version=row["holder_version"],
     )
 
 

@@ -86,8 +86,6 @@ class SQLiteDb:
 class SQLiteStore(SqlStore):
     """The Store port on one SQLite file."""
 
-    ITEM_COLUMNS: ClassVar[str] = (
-        "case_id, item_id, status, value, reason, version, updated_by, updated_at, assignee")
     CLAIM_SQL: ClassVar[str] = (
         f"{HEADS}UPDATE deliveries SET lease_owner = :owner, lease_until = :until, attempts = attempts + 1 "
         f"WHERE id IN ({CLAIMABLE}) RETURNING id")

@@ -168,7 +168,8 @@ async def select_items(db: Db, case_id: str) -> dict[str, ItemRecord]:
 class SqlStore(Store):
     """Everything of the port that is plain SQL; the backend gives connections and locks."""
 
-    ITEM_COLUMNS: ClassVar[str]
+    ITEM_COLUMNS: ClassVar[str] = (
+        "case_id, item_id, status, value, reason, version, updated_by, updated_at, assignee, holder_version")
     LOCK_ROW: ClassVar[str] = ""  # appended to a SELECT that must keep its row for the transaction
     CLAIM_SQL: ClassVar[str]  # UPDATE ... RETURNING id, leasing outbox_sql.CLAIMABLE
 

@@ -53,7 +53,7 @@ OSCAR = Actor("test", "U_OSCAR", "Oscar Outsider", frozenset({"sales"}))
 HEADER = {
     "stop_date": "2026-12-31",
     "contact_name": "Pat Client",
-    "contact_phone": "+1 555 010 2030",
+    "contact_phone": "+1 202 555 0130",
     "contact_email": "pat@acme.example",
 }
 

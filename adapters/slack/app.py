@@ -93,10 +93,12 @@ def configure(app: AsyncApp, cases: CaseListeners, items: ItemListeners) -> None
     app.command(COMMAND)(cases.command)
     app.view(Modal.OPEN_CASE.value)(cases.open_submitted)
     app.view(Modal.CANCEL_CASE.value)(cases.cancel_submitted)
+    app.view(Modal.REOPEN_CASE.value)(cases.reopen_submitted)
     app.event("app_home_opened")(cases.home_opened)
     for act in ITEM_ACTS:
         app.action(act.pattern())(items.item_action)
     app.view(Modal.ITEM.value)(items.item_submitted)
+    app.view(Modal.CONFIRM_SAVE.value)(items.confirm_submitted)
 
 
 def mount(app: web.Application, ctx: AdapterContext, settings: SlackSettings) -> SlackAdapter:

@@ -9,6 +9,7 @@ it left out, with a link to the whole step on the dashboard.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from adapters.slack.blocks import (
@@ -25,11 +26,14 @@ from adapters.slack.blocks import (
     section,
 )
 from adapters.slack.ids import Act, ItemRef
+from adapters.slack.modals import TICKETS_PAGE
+from dialogs.reasons import STATUS_WORDS
 from dialogs.views import ActionView, InputField, ItemView, StepCard, TicketView
 
 ICONS = {"open": ":white_large_square:", "done": ":white_check_mark:", "na": ":heavy_minus_sign:",
          "locked": ":lock:", "skipped": ":fast_forward:"}
-STEP_ICONS = {"complete": ":white_check_mark:", "active": ":arrow_forward:", "waiting": ":hourglass:"}
+STEP_ICONS = {"complete": ":white_check_mark:", "active": ":arrow_forward:", "waiting": ":hourglass:",
+              "reopened": ":leftwards_arrow_with_hook:"}
 _RANK = {"open": 0, "locked": 1}
 _SHOWN_TICKETS = 10
 
@@ -50,8 +54,9 @@ def _action(a: Mapping[str, Any]) -> ActionView:
 
 def card_message(card: StepCard, public_url: str | None) -> Message:
     """A step card for its department's channel."""
-    status = {"waiting": "waiting for the step before", "active": "in progress",
-              "complete": "complete"}.get(card.status, card.status)
+    status = {"waiting": "waiting for the step before", "active": "in progress", "complete": "complete",
+              "reopened": f"reopened: open work again, with {md(card.department_label, 100)}"
+              }.get(card.status, card.status)
     if card.case_status != "open":
         status = f"case {card.case_status}"
     head = [
@@ -89,18 +94,18 @@ def _rank(item: ItemView) -> int:
     return _RANK.get(item.status, 2)
 
 
-def item_blocks(card: StepCard, item: ItemView) -> list[Block]:
-    """One item: a section with its state, and its buttons if it has any."""
+def item_blocks(card: StepCard, item: ItemView, prefix: str = "") -> list[Block]:
+    """One item: a section with its state, and its buttons if it has any (block ids after ``prefix``)."""
     lines = [f"{ICONS.get(item.status, '')} {'↳ ' if item.depth else ''}{md(item.text, 600)}"
-             + (" _(manager)_" if item.manager_only else "")]
+             + (" _(manager)_" if item.manager_only and item.status != "open" else "")]
+    if item.manager_only and item.status == "open":
+        lines.append("_:bust_in_silhouette: Waits for a manager_")
     if item.status in ("done", "na"):
         when = (item.answered_at or "").replace("T", " ")[:16]
         who = f" — {md(item.answered_by, 100)}" + (f", {when}" if when else "") if item.answered_by else ""
         lines.append(f"> {md(item.value_text, 1200)}{who}")
-    elif item.status == "locked" and item.reason:
-        lines.append(f"_Locked: {md(item.reason, 300)}_")
-    elif item.status == "skipped":
-        lines.append(f"_Does not apply: {md(item.reason, 300)}_")
+    elif item.status in ("locked", "skipped") and item.reason:
+        lines.append(f"_{STATUS_WORDS[item.status]}: {md(item.reason, 300)}_")
     if item.assignee and item.status not in ("done", "na", "skipped"):
         lines.append(f"Held by {md(item.assignee, 100)}")
     if item.note and item.status in ("open", "locked"):
@@ -108,14 +113,30 @@ def item_blocks(card: StepCard, item: ItemView) -> list[Block]:
     if item.copy_text and item.status == "open":
         lines.append(f"Copy: `{md(item.copy_text, 300)}`")
     lines += _ticket_lines(item.tickets)
-    if len(item.actions) > MAX_BUTTONS:
-        lines.append(f"_{len(item.actions) - MAX_BUTTONS + 1} more action(s) on the dashboard_")
-    blocks = [section("\n".join(lines), block_id=f"item:{item.id}")]
-    if item.actions:
-        shown = item.actions if len(item.actions) <= MAX_BUTTONS else item.actions[: MAX_BUTTONS - 1]
+    if len(_paged(item)) > MAX_BUTTONS:
+        lines.append(f"_{len(_paged(item)) - MAX_BUTTONS + 1} more action(s) on the dashboard_")
+    blocks = [section("\n".join(lines), block_id=f"{prefix}item:{item.id}")]
+    actions_ = _paged(item)
+    if actions_:
+        shown = actions_ if len(actions_) <= MAX_BUTTONS else actions_[: MAX_BUTTONS - 1]
         buttons = [item_button(card, a, n) for n, a in enumerate(shown)]
-        blocks.append(actions(buttons, f"act:{item.id}"))
+        blocks.append(actions(buttons, f"{prefix}act:{item.id}"))
     return blocks
+
+
+def _paged(item: ItemView) -> tuple[ActionView, ...]:
+    """A tickets item's Edit as one button per page of rows ("Edit tickets 26–40"): a form shows one page."""
+    if item.kind != "tickets" or len(item.tickets) <= TICKETS_PAGE:
+        return item.actions
+    out: list[ActionView] = []
+    for a in item.actions:
+        if a.action != "answer":
+            out.append(a)
+            continue
+        for page in range(-(-len(item.tickets) // TICKETS_PAGE)):
+            last = min((page + 1) * TICKETS_PAGE, len(item.tickets))
+            out.append(replace(a, label=f"Edit tickets {page * TICKETS_PAGE + 1}–{last}", arg=str(page)))
+    return tuple(out)
 
 
 def item_button(card: StepCard, action: ActionView, n: int) -> Block:

@@ -22,8 +22,8 @@ async def run_item(engine: Engine, actor: Actor, ref: ItemRef, raw: Mapping[str,
                             arg=ref.arg, request_id=request_id)
 
 
-def item_answer(item: ItemView, entered: Mapping[str, str]) -> dict[str, Any]:
-    """What a modal's inputs say, in the engine's terms (a choice's text, ticket rows)."""
+def item_answer(item: ItemView, entered: Mapping[str, str], shown: Any = None) -> dict[str, Any]:
+    """What a modal's inputs say, in the engine's terms (a choice's text, ticket rows and those shown)."""
     fields = {f.name: f for a in item.actions for f in a.inputs}
     raw: dict[str, Any] = {k: v for k, v in entered.items() if not k.startswith("tickets_")}
     choice = fields.get("choice")
@@ -32,7 +32,8 @@ def item_answer(item: ItemView, entered: Mapping[str, str]) -> dict[str, Any]:
         raw["choice"] = choice.choices[int(index)] if index.isdigit() and int(index) < len(choice.choices) \
             else index
     if "tickets" in fields:
-        raw["tickets"] = tickets(entered, (t.number for t in item.tickets if t.closed))
+        raw["tickets"] = tickets(entered)
+        raw["shown"] = shown if isinstance(shown, list) else []
     return raw
 
 

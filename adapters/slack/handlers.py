@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ports import AdapterContext
@@ -31,12 +33,13 @@ from adapters.slack.modals import (
     header_modal,
     loading_view,
     notice_view,
+    reopen_modal,
     values,
 )
 from dialogs.actor import Actor, check_case_permission
 from dialogs.commands import parse_command
 from dialogs.engine import Engine
-from dialogs.errors import InvalidInput, NotAllowed, OffboardError
+from dialogs.errors import InvalidInput, NeedsConfirmation, NotAllowed, OffboardError
 from dialogs.outcome import Outcome
 from dialogs.views import CaseSummary
 from storage.base import MessageRef
@@ -73,12 +76,21 @@ class Listeners:
         return (await self.engine.view(case_id)).summary(self.engine.today())
 
     async def _submit(self, ack: Ack, view: Body, run: Callable[[], Awaitable[Outcome]], *,
-                      fallback: str | None = None, more: str = "") -> None:
-        """Run a modal's engine command; errors inline by block, a non-change said in the modal."""
+                      fallback: str | None = None, more: str = "",
+                      confirm: Callable[[NeedsConfirmation], Body | None] | None = None) -> None:
+        """Run a modal's engine command; errors inline by block, a non-change said in the modal.
+
+        ``confirm`` builds the "save anyway?" view pushed over the modal when the engine
+        finds the answer unusual (the modal and its values stay underneath).
+        """
         blocks = view.get("blocks") or []
         try:
             outcome = await run()
         except OffboardError as exc:
+            pushed = confirm(exc) if confirm and isinstance(exc, NeedsConfirmation) else None
+            if pushed is not None:
+                await ack(response_action="push", view=pushed)
+                return
             field = exc.field if isinstance(exc, InvalidInput) else fallback
             await ack(response_action="errors", errors={error_block(blocks, field): clip(exc.message, 500)})
             return
@@ -90,11 +102,14 @@ class Listeners:
                       view=notice_view(outcome.message, more=more if outcome.changed else ""))
 
     async def _ephemeral(self, client: AsyncWebClient, channel: str | None, user: str, text: str) -> None:
-        """A private note to one person (refusals, stale clicks)."""
-        if channel:
-            await client.chat_postEphemeral(channel=channel, user=user, text=md(text))
-        else:
+        """A private note to one person (refusals, stale clicks); its failure never fails the click."""
+        if not channel:
             log.info("no channel for a private note to %s: %s", user, text)
+            return
+        try:
+            await client.chat_postEphemeral(channel=channel, user=user, text=md(text))
+        except (SlackApiError, SlackRequestError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("a private note to %s could not be posted (%s): %s", user, exc, text)
 
 
 class CaseListeners(Listeners):
@@ -110,26 +125,42 @@ class CaseListeners(Listeners):
             await ack()
             await self._precheck_case(client, body, "open a case", opened["view"]["id"])
             return
-        if cmd.verb == "cancel":
-            await self._cancel_form(ack, body, client, cmd.arg)
+        if cmd.verb in ("cancel", "reopen"):
+            await self._case_form(ack, body, client, cmd.verb, cmd.arg)
             return
-        if cmd.verb == "list":
+        refused = await self._may_not_view(body, cmd.verb)
+        if refused is not None:
+            reply = help_reply(refused)
+        elif cmd.verb == "list":
             summaries = [await self._summary(c.id) for c in await self.svc.store.list_cases("open")]
             reply = list_reply(summaries)
         elif cmd.verb in ("status", "export"):
-            case = await self.engine.find_case(cmd.arg)
-            if case is None:
+            found = await self.engine.lookup(cmd.arg)
+            if found.case is None:
                 reply = help_reply(f"No case for {cmd.arg!r}.")
             else:
+                case = found.case
                 thread = await self.svc.store.get_message_ref(SENDER, case.id, "summary")
                 summary = await self._summary(case.id)
                 if cmd.verb == "status":
-                    reply = status_reply(summary, thread, self.settings.public_url)
+                    note = found.note(self.engine.tz)
+                    reply = status_reply(summary, thread, self.settings.public_url, note)
                 else:
                     reply = await self._export(body, case.id, summary, thread)
         else:
             reply = help_reply(cmd.arg)
         await ack(text=reply.text, blocks=reply.blocks)
+
+    async def _may_not_view(self, body: Body, verb: str) -> str | None:
+        """Why this person may not list or view cases (config [offboard] viewers), or None."""
+        if verb not in ("list", "status"):
+            return None
+        try:
+            actor = await self.actor(body)
+            self.engine.check_may_view(actor)
+        except NotAllowed as exc:
+            return exc.message
+        return None
 
     async def _export(self, body: Body, case_id: str, summary: CaseSummary,
                       thread: MessageRef | None) -> Message:
@@ -154,18 +185,26 @@ class CaseListeners(Listeners):
             return False
         return True
 
-    async def _cancel_form(self, ack: Ack, body: Body, client: AsyncWebClient, client_name: str) -> None:
-        opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view("Cancel case"))
+    async def _case_form(self, ack: Ack, body: Body, client: AsyncWebClient, verb: str,
+                         client_name: str) -> None:
+        """/offboard cancel|reopen CLIENT: a modal that asks why (the case must be open, or closed)."""
+        title = "Cancel case" if verb == "cancel" else "Reopen case"
+        opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view(title))
         await ack()
         view_id = opened["view"]["id"]
-        case = await self.engine.find_case(client_name)
-        if case is None or case.status != "open":
+        found = await self.engine.lookup(client_name)
+        case = found.case
+        wanted = case is not None and (case.status == "open") == (verb == "cancel")
+        if case is None or not wanted:
             what = f"is {case.status}" if case else "does not exist"
             await client.views_update(view_id=view_id, view=notice_view(
-                f"Nothing to cancel: the case for {client_name} {what}."))
+                f"Nothing to {verb}: the case for {case.client if case else client_name} {what}."))
             return
-        if await self._precheck_case(client, body, "cancel a case", view_id):
-            await client.views_update(view_id=view_id, view=cancel_modal(await self._summary(case.id)))
+        if await self._precheck_case(client, body, f"{verb} a case", view_id):
+            summary = await self._summary(case.id)
+            note = found.note(self.engine.tz)
+            form = cancel_modal(summary) if verb == "cancel" else reopen_modal(summary, note)
+            await client.views_update(view_id=view_id, view=form)
 
     # ------------------------------------------------------------ modals
     async def open_submitted(self, ack: Ack, body: Body, view: Body) -> None:
@@ -185,10 +224,22 @@ class CaseListeners(Listeners):
         await self._submit(ack, view, lambda: self.engine.cancel_case(
             str(meta.get("case_id")), reason, actor, request_id=submission_id(view)), fallback="reason")
 
+    async def reopen_submitted(self, ack: Ack, body: Body, view: Body) -> None:
+        """The reopen form, with its reason."""
+        meta = json.loads(view.get("private_metadata") or "{}")
+        reason = values(view["state"]).get("reason", "")
+        actor = await self.actor(body["user"])
+        await self._submit(ack, view, lambda: self.engine.reopen_case(
+            str(meta.get("case_id")), reason, actor, request_id=submission_id(view)), fallback="reason")
+
     # ------------------------------------------------------------ App Home
     async def home_opened(self, event: Body, client: AsyncWebClient) -> None:
         """The Home tab lists open cases with their progress."""
         if event.get("tab", "home") != "home":
             return
-        summaries = [await self._summary(c.id) for c in await self.svc.store.list_cases("open")]
-        await client.views_publish(user_id=event["user"], view=home_view(summaries, self.settings.public_url))
+        problem = await self._may_not_view({"user_id": event["user"]}, "list")
+        cases = [] if problem else await self.svc.store.list_cases("open")
+        summaries = [await self._summary(c.id) for c in cases]
+        missing = not self.svc.documents.company_configured
+        await client.views_publish(user_id=event["user"], view=home_view(
+            summaries, self.settings.public_url, refused=problem, company_missing=missing))

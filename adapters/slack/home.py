@@ -44,15 +44,18 @@ def cases_blocks(summaries: Sequence[CaseSummary], limit: int) -> list[Block]:
     return blocks
 
 
-def home_view(summaries: Sequence[CaseSummary], public_url: str | None) -> dict[str, Any]:
-    """The App Home tab: open cases with their progress."""
+def home_view(summaries: Sequence[CaseSummary], public_url: str | None, *, refused: str | None = None,
+              company_missing: bool = False) -> dict[str, Any]:
+    """The App Home tab: open cases with their progress (or why this person may not see them)."""
     dashboard = f"<{public_url}/dashboard|the dashboard>" if public_url else "the dashboard (`/dashboard`)"
-    head: list[Block] = [
-        {"type": "header", "text": plain("Open offboarding cases", 150)},
-        context(f"{len(summaries)} open · `/offboard CLIENT` opens a case · everything, closed cases "
-                f"too, on {dashboard}"),
-        divider(),
-    ]
+    head: list[Block] = [{"type": "header", "text": plain("Open offboarding cases", 150)}]
+    if company_missing:
+        head.append(section(":warning: No company name is configured, so documents say “[Company name]”. "
+                            "Set `name` in the `[company]` table of the config file (`OFFBOARD_CONFIG`)."))
+    if refused is not None:
+        return {"type": "home", "blocks": [*head, section(md(refused))]}
+    head += [context(f"{len(summaries)} open · `/offboard CLIENT` opens a case · everything, closed cases "
+                     f"too, on {dashboard}"), divider()]
     return {"type": "home", "blocks": [*head, *cases_blocks(summaries, MAX_VIEW_BLOCKS - len(head))]}
 
 
@@ -62,9 +65,12 @@ def list_reply(summaries: Sequence[CaseSummary]) -> Message:
     return Message(text, [section(f"*{text}*"), *cases_blocks(summaries, MAX_MESSAGE_BLOCKS - 1)])
 
 
-def status_reply(s: CaseSummary, thread: MessageRef | None, public_url: str | None) -> Message:
-    """/offboard status CLIENT: the summary, and where its thread is."""
+def status_reply(s: CaseSummary, thread: MessageRef | None, public_url: str | None,
+                 note: str | None = None) -> Message:
+    """/offboard status CLIENT: the summary, where its thread is, and the client's other cases."""
     blocks = summary_blocks(s, public_url)
+    if note:
+        blocks = [*blocks[: MAX_MESSAGE_BLOCKS - 2], context(md(note, 1900))]
     if thread is not None:
         blocks = [*blocks[: MAX_MESSAGE_BLOCKS - 1],
                   context(f"<{thread_link(thread.channel, thread.message_id)}|Open the case thread>")]

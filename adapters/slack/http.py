@@ -2,8 +2,8 @@
 
 bolt answers 500 to a timestamp such as ``abc`` and parses JSON before it
 checks the signature; so this handler checks first, in this order: size
-(413), timestamp and signature (401), body shape (400). Only a request that
-passed all three is handed to bolt.
+(413), timestamp and signature (401), body shape (400: adapters.slack.payloads).
+Only a request that passed all three is handed to bolt.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack.payloads import event_problem, form_problem
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -67,18 +69,16 @@ class SlackEndpoint:
 
 
 def malformed(text: str, content_type: str) -> str | None:
-    """Why a signed body is not a Slack payload, or None when it is one."""
-    try:
-        if content_type == "application/json" or text.lstrip().startswith("{"):
-            if not isinstance(json.loads(text), dict):
-                return "JSON body is not an object"
-            return None
-        form = parse_qs(text, keep_blank_values=True)
-        if "payload" in form and not isinstance(json.loads(form["payload"][0]), dict):
-            return "payload is not a JSON object"
-    except ValueError as exc:
-        return f"malformed JSON: {exc}"
-    return None
+    """Why a signed body is not a Slack payload we can act on, or None when it is one."""
+    if content_type == "application/json" or text.lstrip().startswith("{"):
+        try:
+            body = json.loads(text)
+        except ValueError as exc:
+            return f"malformed JSON: {exc}"
+        if not isinstance(body, dict):
+            return "JSON body is not an object"
+        return event_problem(body)
+    return form_problem(parse_qs(text, keep_blank_values=True))
 
 
 async def _read(request: web.Request) -> bytes | None:

@@ -32,6 +32,7 @@ class Act(StrEnum):
     UNDO = "item_undo"
     CLAIM = "item_claim"
     CLOSE_TICKET = "item_close_ticket"
+    NO_TICKETS = "item_no_tickets"
 
     @classmethod
     def of(cls, engine_action: str) -> Act:
@@ -61,6 +62,8 @@ class Modal(StrEnum):
     OPEN_CASE = "open_case"
     ITEM = "item_input"
     CANCEL_CASE = "cancel_case"
+    REOPEN_CASE = "reopen_case"
+    CONFIRM_SAVE = "confirm_save"  # "save anyway?" pushed over an item's modal
     NOTICE = "notice"
 
 
@@ -89,7 +92,10 @@ class ItemRef:
         """Read a button value or modal metadata back; InvalidInput if it is not one of ours."""
         try:
             data = json.loads(value)
-            return cls(str(data["a"]), str(data["c"]), str(data["i"]), int(data["v"]),
+            version = data["v"]
+            if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version < 2**53:
+                raise ValueError("the version is not a whole number")  # 1e999 is a float (infinity)
+            return cls(str(data["a"]), str(data["c"]), str(data["i"]), version,
                        None if data.get("x") is None else str(data["x"]), bool(data.get("m")))
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             raise InvalidInput("This button is not one of offboard's; reload the message.") from None

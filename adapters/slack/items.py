@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import click_id, item_answer, run_item, submission_id
 from adapters.slack.handlers import Ack, Body, Listeners
 from adapters.slack.ids import ItemRef
-from adapters.slack.modals import TITLES, item_modal, loading_view, notice_view, values
+from adapters.slack.modals import TITLES, confirm_modal, item_modal, loading_view, notice_view, values
 from dialogs.actor import check_item_permission
-from dialogs.errors import InvalidInput, NotAllowed, OffboardError
+from dialogs.errors import InvalidInput, NeedsConfirmation, NotAllowed, OffboardError
 from dialogs.outcome import Outcome
+from dialogs.reasons import STATE_PHRASES
+
+MAX_METADATA = 3000  # Slack's limit on a view's private_metadata
 
 
 class ItemListeners(Listeners):
@@ -57,7 +61,7 @@ class ItemListeners(Listeners):
             return
         actor = await self.actor(user)
         try:
-            check_item_permission(actor, view.checklist, item_def)
+            check_item_permission(actor, view.checklist, item_def, view.text(item_def.id))
         except NotAllowed as exc:
             await client.views_update(view_id=view_id, view=notice_view(exc.message, "Not allowed"))
             await self._ephemeral(client, channel, actor.user_id, exc.message)
@@ -66,8 +70,9 @@ class ItemListeners(Listeners):
         action = next((a for a in item.actions if a.action == ref.action), None)
         if action is None or item.version != ref.version:
             done = f" ({item.value_text}, by {item.answered_by})" if item.answered_by else ""
+            state = STATE_PHRASES.get(item.status, item.status)
             await client.views_update(view_id=view_id, view=notice_view(
-                f"Nothing to do: “{item.text}” changed since the card was shown; it is {item.status}{done}. "
+                f"Nothing to do: “{item.text}” changed since the card was shown; it {state}{done}. "
                 "The card shows it as it is now."))
             return
         await client.views_update(view_id=view_id, view=item_modal(item, action, ref, channel))
@@ -77,10 +82,35 @@ class ItemListeners(Listeners):
         meta = json.loads(view.get("private_metadata") or "{}")
         ref = ItemRef.decode(str(meta.get("r", "")))
         actor = await self.actor(body["user"])
+        raw: dict[str, Any] = {}
 
         async def run() -> Outcome:
             cv = await self.engine.view(ref.case_id)
-            raw = item_answer(cv.item_view(cv.checklist.items[ref.item_id]), values(view["state"]))
+            raw.update(item_answer(cv.item_view(cv.checklist.items[ref.item_id]), values(view["state"]),
+                                   meta.get("s")))
             return await run_item(self.engine, actor, ref, raw, submission_id(view))
 
-        await self._submit(ack, view, run)
+        def confirm(exc: NeedsConfirmation) -> Body | None:
+            metadata = {"r": meta.get("r"), "ch": meta.get("ch"), "raw": raw}
+            if len(json.dumps(metadata, separators=(",", ":"))) > MAX_METADATA:
+                return None  # too much to carry: the message goes on the field instead
+            return confirm_modal(exc.message, metadata)
+
+        await self._submit(ack, view, run, confirm=confirm)
+
+    async def confirm_submitted(self, ack: Ack, body: Body, view: Body) -> None:
+        """"Save anyway": the answer the engine found unusual, saved as confirmed; both modals close."""
+        meta = json.loads(view.get("private_metadata") or "{}")
+        ref = ItemRef.decode(str(meta.get("r", "")))
+        actor = await self.actor(body["user"])
+        raw = {**(meta.get("raw") or {}), "confirmed": "yes"}
+        try:
+            outcome = await run_item(self.engine, actor, ref, raw, submission_id(view))
+        except OffboardError as exc:
+            await ack(response_action="update", view=notice_view(exc.message, "Not saved"))
+            return
+        self._after(outcome)
+        if outcome.changed:
+            await ack(response_action="clear")
+        else:
+            await ack(response_action="update", view=notice_view(outcome.message))

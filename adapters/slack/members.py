@@ -35,15 +35,34 @@ class Membership:
         self.settings = settings
         self.clock = clock
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._names: dict[str, tuple[float, str]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def actor(self, user_id: str, name: str | None = None) -> Actor:
-        """The acting person with the departments they belong to."""
+        """The acting person, named as people see them (display name), with their departments."""
         depts = list(self.settings.departments.values())
         channels = await asyncio.gather(*(self.channel_members(d.channel) for d in depts))
         departments = frozenset(d.department for d, members in zip(depts, channels, strict=True)
                                 if user_id in members or user_id in d.members)
-        return Actor(PLATFORM, user_id, name or user_id, departments, await self.is_manager(user_id))
+        shown = await self.display_name(user_id, name)
+        return Actor(PLATFORM, user_id, shown, departments, await self.is_manager(user_id))
+
+    async def display_name(self, user_id: str, handle: str | None = None) -> str:
+        """A person's display name (users.info, cached), else their real name, else the handle given."""
+        hit = self._names.get(user_id)
+        if hit and hit[0] > self.clock():
+            return hit[1]
+        try:
+            resp = await self.client.users_info(user=user_id)
+        except (SlackApiError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            log.warning("Slack could not tell who %s is (%s); using %r", user_id, exc, handle or user_id)
+            return hit[1] if hit else handle or user_id
+        user = resp.get("user") or {}
+        profile = user.get("profile") or {}
+        name = str(profile.get("display_name") or profile.get("real_name") or user.get("real_name")
+                   or user.get("name") or handle or user_id).strip() or user_id
+        self._names[user_id] = (self.clock() + max(self.settings.members_ttl, 300.0), name)
+        return name
 
     async def is_manager(self, user_id: str) -> bool:
         """Configured as a manager, or in the managers' user group."""
@@ -63,6 +82,7 @@ class Membership:
     def forget(self) -> None:
         """Drop the cache (a test, or a membership change someone wants seen now)."""
         self._cache.clear()
+        self._names.clear()
 
     async def _channel(self, channel: str) -> frozenset[str]:
         members: set[str] = set()

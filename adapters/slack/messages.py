@@ -16,8 +16,9 @@ from adapters.slack.blocks import (
     md,
     section,
 )
-from adapters.slack.cards import STEP_ICONS
-from dialogs.views import CaseSummary, HandoffView, RecordedLine, StepProgress
+from adapters.slack.cards import STEP_ICONS, item_blocks
+from dialogs.reasons import STATE_PHRASES
+from dialogs.views import CaseSummary, HandoffView, RecordedLine, StepCard, StepProgress
 
 CASE_ICONS = {"open": ":large_blue_circle:", "completed": ":white_check_mark:", "cancelled": ":no_entry:"}
 
@@ -26,12 +27,14 @@ def summary_from_json(data: Mapping[str, Any]) -> CaseSummary:
     """The CaseSummary a "summary" notice carries."""
     steps = tuple(StepProgress(**s) for s in data["steps"])
     header = tuple((str(k), str(v)) for k, v in data.get("header", ()))
-    return CaseSummary(**{**data, "steps": steps, "header": header})
+    return CaseSummary(**{**data, "steps": steps, "header": header,
+                          "needs_manager": tuple(data.get("needs_manager", ()))})
 
 
 def handoff_from_json(data: Mapping[str, Any]) -> HandoffView:
     """The HandoffView a "handoff" notice carries."""
-    return HandoffView(**{**data, "recorded": tuple(RecordedLine(**r) for r in data["recorded"])})
+    return HandoffView(**{**data, "recorded": tuple(RecordedLine(**r) for r in data["recorded"]),
+                          "changed": tuple(RecordedLine(**r) for r in data.get("changed", ()))})
 
 
 def summary_blocks(s: CaseSummary, public_url: str | None) -> list[Block]:
@@ -46,6 +49,9 @@ def summary_blocks(s: CaseSummary, public_url: str | None) -> list[Block]:
     blocks = [section(f"{CASE_ICONS.get(s.status, '')} *{md(s.title, 500)}*", fields=fields,
                       block_id="summary"),
               *packed(steps, "steps")]
+    if s.needs_manager:
+        waiting = ", ".join(f"“{md(t, 200)}”" for t in s.needs_manager)
+        blocks.append(context(f":bust_in_silhouette: Waits for a manager: {waiting}"))
     if header:
         blocks.append(context(header))
     blocks.append(context(f"Case `{s.case_id}` · {dashboard_link(public_url, s.case_id)}"))
@@ -67,7 +73,16 @@ def line_message(text: str) -> Message:
 
 
 def handoff_message(h: HandoffView, mention: str, public_url: str | None) -> Message:
-    """The ping to the next department, with what the previous step recorded."""
+    """The ping to the next department, with what the previous step recorded.
+
+    A step that was reopened (an answer undone after its hand-off), or is complete again,
+    tells the same department in the same way, in its own words.
+    """
+    if h.kind != "handoff":
+        lines = [f"• {md(r.text, 400)}: *{md(r.value_text, 600)}*" for r in h.changed]
+        body = f"{mention} *{md(h.client, 300)}*: {md(h.note or '', 1500)}"
+        blocks = [section(body, block_id="handoff"), *packed(lines, "changed", limit=5)]
+        return Message(f"{mention} {md(h.client, 300)}: {md(h.note or '', 1500)}", blocks)
     head = (f"{mention} *{md(h.from_department, 100)}* finished *{md(h.from_step, 300)}* for "
             f"*{md(h.client, 300)}*. Over to *{md(h.to_department_label, 100)}*: {md(h.to_step, 300)} "
             "(the step card follows).")
@@ -81,6 +96,20 @@ def handoff_message(h: HandoffView, mention: str, public_url: str | None) -> Mes
                  + dashboard_link(public_url, h.case_id))
     text = (f"{mention} {md(h.client, 300)}: {md(h.from_step, 300)} is complete; "
             f"over to {md(h.to_department_label)}")
+    return Message(text, blocks)
+
+
+def manager_item_message(card: StepCard, mention: str, public_url: str | None) -> Message:
+    """An item only a manager may do, with its buttons, in the managers' channel (edited as it changes)."""
+    item = card.items[0]
+    waiting = item.status == "open" and card.case_status == "open"
+    where = f"step {card.number} · {md(card.title, 300)} ({md(card.department_label, 100)})"
+    head = (f"{mention} *{md(card.client, 300)}* waits for a manager: {where}" if waiting else
+            f"*{md(card.client, 300)}*: {where} no longer waits for a manager")
+    blocks = [section(head, block_id="managers-head"), *item_blocks(card, item, prefix="managers-"),
+              context(f"Case `{card.case_id}` · {dashboard_link(public_url, card.case_id)}")]
+    text = f"{mention} {md(card.client, 300)}: “{md(item.text, 300)}” waits for a manager" if waiting else \
+        f"{md(card.client, 300)}: “{md(item.text, 300)}” {STATE_PHRASES.get(item.status, item.status)}"
     return Message(text, blocks)
 
 

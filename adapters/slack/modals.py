@@ -15,10 +15,11 @@ from adapters.slack.blocks import Block, clip, md, plain, section
 from adapters.slack.ids import ItemRef, Modal
 from dialogs.checklist import Checklist
 from dialogs.present import DECISIONS
-from dialogs.views import ActionView, CaseSummary, InputField, ItemView
+from dialogs.views import ActionView, CaseSummary, InputField, ItemView, TicketView
 
 VALUE = "v"  # the action id of every input element
-MAX_TICKET_ROWS = 30  # 3 inputs a row, under a modal's 100 blocks
+TICKETS_PAGE = 25  # existing rows a tickets modal shows; more pages get their own buttons on the card
+MAX_TICKET_ROWS = 30  # a page and its blank rows: 3 inputs a row, under a modal's 100 blocks
 TITLES = {"na": "Not applicable", "done": "Done", "yes": "Yes", "answer": "Answer"}
 
 
@@ -59,12 +60,39 @@ def header_modal(checklist: Checklist, client: str, channel: str | None) -> dict
 
 
 def item_modal(item: ItemView, action: ActionView, ref: ItemRef, channel: str | None) -> dict[str, Any]:
-    """The inputs one click asks for: a reason, an amount and hours, a date, a choice, ticket rows."""
+    """The inputs one click asks for: a reason, an amount and hours, a date, a choice, ticket rows.
+
+    A tickets form shows one page of rows (the button's argument) and says which
+    ticket numbers it showed, so saving it keeps every row of the other pages.
+    """
     blocks = [section(f"*{md(item.text, 2500)}*")]
+    metadata: dict[str, Any] = {"r": ref.encode(), "ch": channel}
     for f in action.inputs:
-        blocks += ticket_rows(f, item) if f.kind == "tickets" else [field_input(f)]
+        if f.kind == "tickets":
+            page = ticket_page(item, ref.arg)
+            blocks += ticket_rows(f, item, page)
+            metadata["s"] = [t.number for t in page_rows(item, page)]
+        else:
+            blocks.append(field_input(f))
     return view(Modal.ITEM, TITLES.get(action.action, clip(action.label, 24)), blocks, submit="Save",
-                close="Cancel", metadata={"r": ref.encode(), "ch": channel})
+                close="Cancel", metadata=metadata)
+
+
+def confirm_modal(message: str, metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """"Save anyway?": pushed over an item's modal, whose values stay as typed underneath."""
+    return view(Modal.CONFIRM_SAVE, "Save anyway?", [section(md(message, 2500))], submit="Save anyway",
+                close="Back", metadata=metadata)
+
+
+def ticket_page(item: ItemView, arg: str | None) -> int:
+    """The page a tickets button opens (its argument), within the pages there are."""
+    pages = max(1, -(-len(item.tickets) // TICKETS_PAGE))
+    return min(int(arg), pages - 1) if arg and arg.isdigit() else 0
+
+
+def page_rows(item: ItemView, page: int) -> tuple[TicketView, ...]:
+    """The existing rows one page shows."""
+    return item.tickets[page * TICKETS_PAGE:(page + 1) * TICKETS_PAGE]
 
 
 def cancel_modal(summary: CaseSummary) -> dict[str, Any]:
@@ -73,9 +101,21 @@ def cancel_modal(summary: CaseSummary) -> dict[str, Any]:
     total = sum(p.total for p in summary.steps)
     holder = f" It is with {md(summary.holder, 100)};" if summary.holder else ""
     blocks = [section(f"Cancel the case for *{md(summary.client, 300)}*?{holder} {done}/{total} items "
-                      "are done. Its history stays and it can be reopened."),
+                      "are done. Its history stays, and `/offboard reopen CLIENT` reopens it."),
               text_input("reason", "Why is it cancelled?", multiline=True)]
     return view(Modal.CANCEL_CASE, "Cancel case", blocks, submit="Cancel the case", close="Keep it",
+                metadata={"case_id": summary.case_id})
+
+
+def reopen_modal(summary: CaseSummary, note: str | None = None) -> dict[str, Any]:
+    """Reopening asks why; the reason is recorded in the case's history."""
+    done = sum(p.done for p in summary.steps)
+    total = sum(p.total for p in summary.steps)
+    text = (f"Reopen the {md(summary.status, 20)} case for *{md(summary.client, 300)}*? {done}/{total} items "
+            "are done; it goes on where it stopped.")
+    blocks = [section(text + (f"\n_{md(note, 1000)}_" if note else "")),
+              text_input("reason", "Why is it reopened?", multiline=True)]
+    return view(Modal.REOPEN_CASE, "Reopen case", blocks, submit="Reopen the case", close="Keep it closed",
                 metadata={"case_id": summary.case_id})
 
 
@@ -112,12 +152,12 @@ def text_input(block_id: str, label: str, *, default: str | None = None, hint: s
     return _input(block_id, label, element, optional=optional, hint=hint)
 
 
-def ticket_rows(f: InputField, item: ItemView) -> list[Block]:
-    """Ticket rows: number, title and a decision each; the current ones first, then blank rows.
+def ticket_rows(f: InputField, item: ItemView, page: int = 0) -> list[Block]:
+    """Ticket rows: number, title and a decision each; the page's rows first, then blank rows.
 
     Ten blank rows to start with, five more on every edit, at most MAX_TICKET_ROWS in all.
     """
-    rows = list(item.tickets)
+    rows = list(page_rows(item, page))
     count = min(len(rows) + 5 if rows else 10, MAX_TICKET_ROWS)
     decisions = [_option(DECISIONS.get(c, c), c) for c in (f.choices or tuple(DECISIONS))]
     blocks: list[Block] = []
@@ -133,8 +173,10 @@ def ticket_rows(f: InputField, item: ItemView) -> list[Block]:
         if chosen:
             select["initial_option"] = chosen
         blocks.append(_input(f"tickets_{n}_decision", f"Ticket {n + 1}: decision", select, optional=True))
-    if len(rows) >= MAX_TICKET_ROWS:
-        blocks.append(section(f"_Only {MAX_TICKET_ROWS} rows fit here; edit the rest on the dashboard._"))
+    if len(item.tickets) > len(rows):
+        blocks.append(section(f"_This form shows tickets {page * TICKETS_PAGE + 1}–"
+                              f"{page * TICKETS_PAGE + len(rows)} of {len(item.tickets)}; the others "
+                              "stay as they are. Clear a row's number and title to remove it._"))
     return blocks
 
 
@@ -150,16 +192,15 @@ def values(state: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def tickets(entered: Mapping[str, str], closed: Iterable[str]) -> list[dict[str, Any]]:
-    """The ticket rows entered; a closed ticket stays closed."""
-    closed = set(closed)
+def tickets(entered: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The ticket rows entered (the engine keeps a closed ticket closed)."""
     rows = []
     for n in range(MAX_TICKET_ROWS):
         number = entered.get(f"tickets_{n}_number", "").strip()
         title = entered.get(f"tickets_{n}_title", "").strip()
         if number or title:
             decision = entered.get(f"tickets_{n}_decision", "")
-            rows.append({"number": number, "title": title, "decision": decision, "closed": number in closed})
+            rows.append({"number": number, "title": title, "decision": decision})
     return rows
 
 

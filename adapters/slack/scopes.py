@@ -19,6 +19,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.history": ("channels:history", "groups:history"),
     "conversations.replies": ("channels:history", "groups:history"),
     "usergroups.users.list": ("usergroups:read",),
+    "users.info": ("users:read",),
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
     "views.open": (),

@@ -32,6 +32,7 @@ from adapters.slack.messages import (
     handoff_from_json,
     handoff_message,
     line_message,
+    manager_item_message,
     managers_message,
     summary_from_json,
     summary_message,
@@ -127,6 +128,8 @@ class SlackSender:
             message = handoff_message(handoff, self._department_mention(handoff.to_department), public)
         elif notice.kind == "managers":
             message = managers_message(str(p.get("text", "")), self._managers_mention())
+        elif notice.kind == "manager_item":
+            message = manager_item_message(card_from_json(p["card"]), self._managers_mention(), public)
         elif notice.kind == "document":
             await self._document(notice)
             return None
@@ -183,7 +186,7 @@ class SlackSender:
         kind, target = notice.kind, notice.target
         if kind in ("card", "handoff"):
             return self.settings.channel_of(target.removeprefix("dept:")), None
-        if kind == "managers":
+        if kind in ("managers", "manager_item"):
             return self.settings.managers_channel, None
         if kind == "summary" or notice.case_id is None:
             return self.settings.cases_channel, None
@@ -238,7 +241,7 @@ def _shows(meta: dict[str, Any], notice: Notice) -> bool:
     return bool(payload.get("notice_id") == notice.id)
 
 
-_POSTS = ("summary", "card", "thread", "handoff", "managers")
+_POSTS = ("summary", "card", "thread", "handoff", "managers", "manager_item")
 
 
 def _retry_after(headers: Any) -> float:

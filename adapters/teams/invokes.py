@@ -112,6 +112,9 @@ class Invokes:
         item_def = view.checklist.items.get(ref.item_id)
         if item_def is not None and item_def.kind == "tickets" and ref.action == "answer":
             raw["tickets"] = tickets_entered(entered)
+            # The form showed every row of the version it was built from (the engine refuses a save
+            # of another version), so those are the rows it may change or remove.
+            raw["shown"] = [t.number for t in view.item_view(item_def).tickets]
         try:
             outcome = await self.ctx.engine.act(ref.case_id, ref.item_id, ref.action, actor, ref.version, raw,
                                                 arg=ref.arg, request_id=request_id)

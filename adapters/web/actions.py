@@ -18,9 +18,9 @@ from adapters.web.render import visitor
 from adapters.web.workspace import WORKSPACE, Workspace
 from dialogs.actor import Actor, check_case_permission
 from dialogs.commands import HELP, Command, parse_message
-from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from dialogs.errors import Conflict, InvalidInput, NeedsConfirmation, NotAllowed, NotFound
 from dialogs.outcome import Outcome
-from dialogs.values import clean_client_name, client_key
+from dialogs.values import clean_client_name
 
 READ_ONLY = "This dashboard is read-only: sign in with your own token to act."
 
@@ -37,8 +37,9 @@ async def _form(request: web.Request) -> dict[str, str]:
 async def _run(ws: Workspace, run: Callable[[], Awaitable[Outcome]]) -> web.Response:
     try:
         outcome = await run()
-    except InvalidInput as exc:
-        return refuse(exc.message, 422, field=exc.field, errors=exc.errors)
+    except InvalidInput as exc:  # NeedsConfirmation too: the dialog offers "Save anyway"
+        return refuse(exc.message, 422, field=exc.field, errors=exc.errors,
+                      confirm=isinstance(exc, NeedsConfirmation))
     except NotAllowed as exc:
         return refuse(exc.message)
     except (Conflict, NotFound) as exc:
@@ -79,7 +80,7 @@ async def open_case(request: web.Request) -> web.StreamResponse:
 
 
 async def command(request: web.Request) -> web.StreamResponse:
-    """The composer: /offboard CLIENT | list | status | cancel | export CLIENT | help; anything else: help."""
+    """The composer: /offboard CLIENT | list | status | cancel | reopen | export CLIENT | help; else help."""
     ws, actor = request.app[WORKSPACE], visitor(request).actor
     if actor is None:
         return refuse(READ_ONLY)
@@ -94,7 +95,7 @@ async def command(request: web.Request) -> web.StreamResponse:
             steps = ", ".join(f"step {p.number} {p.done}/{p.total}" for p in s.steps)
             lines.append(f"{s.client}: stops {s.stop_date}, with {s.holder}; {steps}")
         return web.json_response({"ok": True, "reply": "\n".join(lines) or "No open cases."})
-    if cmd.verb in ("status", "cancel", "export"):
+    if cmd.verb in ("status", "cancel", "reopen", "export"):
         return await _case_command(ws, actor, cmd, request)
     return web.json_response({"ok": True, "reply": (cmd.arg + "\n\n" if cmd.arg else "") + HELP})
 
@@ -107,8 +108,8 @@ async def _before_opening(ws: Workspace, actor: Actor, client: str) -> web.Respo
         name = clean_client_name(client)
     except (NotAllowed, InvalidInput) as exc:
         return refuse(exc.message)
-    existing = next((c for c in await ws.svc.store.find_cases(client_key(name)) if c.status == "open"), None)
-    if existing is not None:
+    existing = (await engine.lookup(name)).case  # the open case first; look-alike names too
+    if existing is not None and existing.status == "open":
         return refuse(f"{existing.client} already has an open case, opened "
                       f"{existing.opened_at.astimezone(engine.tz):%Y-%m-%d} by "
                       f"{existing.opened_by.get('name', 'someone')}.", 409, case_id=existing.id)
@@ -132,21 +133,28 @@ def _may_open_some(actor: Actor, ws: Workspace) -> None:
 
 async def _case_command(ws: Workspace, actor: Actor, cmd: Command, request: web.Request) -> web.Response:
     engine = ws.svc.engine
-    case = await engine.find_case(cmd.arg)
+    found = await engine.lookup(cmd.arg)
+    case, note = found.case, found.note(engine.tz)
     if case is None:
         return refuse(f"No case for {cmd.arg!r}.", 404)
     if cmd.verb == "status":
-        return web.json_response({"ok": True, "go": f"/w/cases/{case.id}"})
+        return web.json_response({"ok": True, "go": f"/w/cases/{case.id}", "note": note})
     if cmd.verb == "export":  # as in Slack: the documents go into the case thread
         request_id = f"web:export:{(await request.post()).get('request_id', '')}"
         answer = await _run(ws, lambda: engine.export_documents(case.id, actor, request_id=request_id))
         if answer.status == 200:
-            return web.json_response({"ok": True, "go": f"/w/cases/{case.id}"})
+            return web.json_response({"ok": True, "go": f"/w/cases/{case.id}", "note": note})
         return answer
+    what = "reopen a case" if cmd.verb == "reopen" else "cancel a case"
     try:
-        check_case_permission(actor, engine.checklist_for(case), "cancel a case")
+        check_case_permission(actor, engine.checklist_for(case), what)
     except NotAllowed as exc:
         return refuse(exc.message)
+    if cmd.verb == "reopen":
+        if case.status == "open":
+            return refuse(f"The case for {case.client} is open.", 409, case_id=case.id)
+        return web.json_response({"ok": True, "reopen": {"case_id": case.id, "client": case.client,
+                                                         "status": case.status}})
     if case.status != "open":
         return refuse(f"The case for {case.client} is already {case.status}.", 409, case_id=case.id)
     return web.json_response({"ok": True, "cancel": {"case_id": case.id, "client": case.client}})
@@ -159,6 +167,16 @@ async def cancel_case(request: web.Request) -> web.StreamResponse:
         return refuse(READ_ONLY)
     form = await _form(request)
     return await _run(ws, lambda: ws.svc.engine.cancel_case(
+        form.get("case_id", ""), form.get("reason", ""), actor, request_id=form.get("request_id") or None))
+
+
+async def reopen_case(request: web.Request) -> web.StreamResponse:
+    """Reopen a cancelled or completed case, after the dialog that asks why."""
+    ws, actor = request.app[WORKSPACE], visitor(request).actor
+    if actor is None:
+        return refuse(READ_ONLY)
+    form = await _form(request)
+    return await _run(ws, lambda: ws.svc.engine.reopen_case(
         form.get("case_id", ""), form.get("reason", ""), actor, request_id=form.get("request_id") or None))
 
 

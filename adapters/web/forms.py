@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,10 @@ async def perform(engine: Engine, actor: Actor, form: Mapping[str, str]) -> Outc
     fields: dict[str, Any] = dict(form)
     if form.get("kind") == "tickets":
         fields["tickets"] = tickets_from_form(form)
+        try:  # the ticket numbers the form showed: rows it did not show are kept as they are
+            fields["shown"] = json.loads(form["shown"]) if "shown" in form else None
+        except ValueError:
+            raise InvalidInput("The card is out of date; reload the page.") from None
     return await engine.act(form.get("case_id", ""), form.get("item_id", ""), form.get("action", ""),
                             actor, version, fields, arg=form.get("arg") or None,
                             request_id=form.get("request_id") or None)

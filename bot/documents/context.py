@@ -17,6 +17,7 @@ from bot.documents.company import Company
 from dialogs.actor import SYSTEM
 from dialogs.checklist import ItemDef, StepDef
 from dialogs.present import CaseView, money
+from dialogs.reasons import STATUS_WORDS
 from dialogs.state import logged_hours, rebate_suggestion
 from dialogs.text import render
 from dialogs.timeline import (
@@ -36,10 +37,10 @@ DOCUMENT_TITLES = {
     "summary": "Client summary report of existing issues and tickets",
     "checklist": "Completed checklist",
 }
-STATUS_LABELS = {"done": "Done", "na": "Not applicable", "skipped": "Does not apply",
-                 "locked": "Locked", "open": "Open"}
+STATUS_LABELS = {status: STATUS_WORDS[status] for status in ("done", "na", "skipped", "locked", "open")}
 CASE_STATUS_LABELS = {"open": "Open", "completed": "Completed", "cancelled": "Cancelled"}
-STEP_STATUS_LABELS = {"waiting": "Waiting", "active": "In progress", "complete": "Handed off"}
+STEP_STATUS_LABELS = {"waiting": "Waiting", "active": "In progress", "complete": "Handed off",
+                      "reopened": "Reopened (open work again after its hand-off)"}
 TICKET_DECISIONS = {
     "covered": ("Worked under the ending contract",
                 "Completed before service stops, under the contract that is ending, at no extra charge."),
@@ -145,12 +146,12 @@ def _item(view: CaseView, t: Timeline, item: ItemDef, when: WhenFormat) -> dict[
         "id": item.id, "kind": item.kind, "text": view.text(item.id), "depth": _depth(view, item),
         "status": status, "status_label": label, "value": value, "value_text": value_text,
         "answer": _answer(item, value, value_text),
-        "reason": rec.reason if status == "na" else _reason(derived.reason),
+        "reason": rec.reason if status == "na" else view.reason_text(item.id),
         "note": render(item.note, view.values) if item.note else None,
         "by": by, "at": at, "opened_at": opened_at,
         "hours": (value or {}).get("hours") if item.kind != "amount" else None,
         "manager": item.manager,
-        "edits": edits(item, events, when),
+        "edits": edits(item, events, when, view.words),
         "tickets": _ticket_rows(view, item, t, when) if item.kind == "tickets" else [],
     }
 
@@ -166,11 +167,6 @@ def _answer(item: ItemDef, value: dict[str, Any] | None, value_text: str | None)
         closed = sum(1 for r in rows if r.get("closed"))
         return f"{len(rows)} ticket(s), {closed} closed" if rows else "No open tickets"
     return value_text
-
-
-def _reason(reason: str | None) -> str | None:
-    """Why an item is locked or does not apply, without repeating its status."""
-    return reason.removeprefix("Does not apply: ") if reason else reason
 
 
 def _depth(view: CaseView, item: ItemDef) -> int:

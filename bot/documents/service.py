@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,18 +9,23 @@ from typing import Any
 from bot.documents.company import Company
 from bot.documents.context import build_context
 from bot.documents.pdf import pdf_available
-from bot.documents.render import DOCUMENTS, DocumentError, RenderedDocument, render
+from bot.documents.render import DOCUMENTS, FORMATS, DocumentError, RenderedDocument
+from bot.documents.worker import render_bounded
 from dialogs.engine import Engine
+
+DEFAULT_RENDER_TIMEOUT = 5.0
+"""Seconds a render may take once its worker started rendering (OFFBOARD_RENDER_TIMEOUT)."""
 
 
 class Documents:
     """Renders the memo, the summary report and the checklist of any case, in any format."""
 
     def __init__(self, engine: Engine, *, company: Company | None = None,
-                 templates: Path | None = None) -> None:
+                 templates: Path | None = None, render_timeout: float = DEFAULT_RENDER_TIMEOUT) -> None:
         self.engine = engine
         self.company = company or Company()
         self.templates = templates
+        self.render_timeout = render_timeout
 
     @property
     def company_configured(self) -> bool:
@@ -47,9 +51,13 @@ class Documents:
 
     async def render(self, case_id: str, document: str, fmt: str) -> RenderedDocument:
         """One document of a case in md, html or pdf."""
+        if fmt not in FORMATS:
+            raise DocumentError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
         context = await self.context(case_id, document)
-        # Rendering (a PDF above all) is CPU work: keep it off the event loop.
-        return await asyncio.to_thread(render, context, document, fmt, templates=self.templates)
+        # Rendering (a PDF above all) is CPU work, and a template could make it slow: it runs in a
+        # worker process that is stopped past render_timeout (or when the caller is cancelled).
+        return await render_bounded(context, document, fmt, templates=self.templates,
+                                    limit=self.render_timeout)
 
     async def for_notice(self, payload: Mapping[str, Any], fmt: str = "pdf") -> RenderedDocument:
         """The document a "document" outbox notice announces (payload: case_id, document, ...)."""

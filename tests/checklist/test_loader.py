@@ -176,6 +176,52 @@ def test_when_cycle(tmp_path: Path) -> None:
     assert exc.problem == "dependency cycle: newsletter -> remove_from_newsletter -> newsletter"
 
 
+# ---------------------------------------------------------------- references to later steps deadlock
+REVIEW = 'id = "review_account"\nkind = "task"\n'
+
+
+@pytest.mark.parametrize(("added", "field"), [
+    ('after = ["file_paperwork"]\n', "after[0]"),
+    ('when = { item = "client_gone", is = true }\n', "when.item"),
+    ('when = { all = [{ item = "newsletter", is = true }, '
+     '{ not = { item = "client_gone", answered = true } }] }\n',
+     "when.all[1].not.item"),
+    ('behind = "invoices_settled"\n', "behind"),
+], ids=["after", "when", "nested-when", "behind"])
+def test_a_reference_to_a_later_step_is_refused(tmp_path: Path, added: str, field: str) -> None:
+    exc = refused(tmp_path, mutate((REVIEW, REVIEW + added)))
+    assert exc.path == f"{at('review_account')}.{field}"
+    assert "is an item of step 3; an item of step 1 cannot wait for a later step" in exc.problem
+
+
+def test_a_gate_opening_on_a_later_step_is_refused(tmp_path: Path) -> None:
+    exc = refused(tmp_path, mutate(('open_when = { tickets_closed = "open_tickets" }',
+                                    'open_when = { item = "client_gone", is = true }')))
+    assert exc.path == f"{at('all_tickets_closed')}.open_when.item"
+    assert "'client_gone' is an item of step 3" in exc.problem
+
+
+# ---------------------------------------------------------------- sanity checks on amounts and dates
+@pytest.mark.parametrize(("old", "new", "field", "problem"), [
+    ('closes = { tickets = "open_tickets", decision = "close" }',
+     'closes = { tickets = "removal_ticket", decision = "close" }', "close_unworked_tickets",
+     "closes.tickets: 'removal_ticket' is not a tickets item"),
+    ('closes = { tickets = "open_tickets", decision = "close" }',
+     'closes = { tickets = "open_tickets", decision = "shred" }', "close_unworked_tickets",
+     "closes.decision: unknown decision 'shred'"),
+    ('at_most = "prepayment"', 'at_most = "removal_ticket"', "rebate", "at_most: at_most links an amount"),
+    ('confirm_unused = true', 'confirm_unused = "yes"', "rebate", "confirm_unused: expected bool"),
+    ('not_before = "opened_on"', 'not_before = "contact_name"', "managed_contract_expiration",
+     "not_before: 'contact_name' is not a date field of the header"),
+    ('confirm_near = { field = "stop_date", days = 62 }', 'confirm_near = { field = "stop_date", days = 0 }',
+     "managed_contract_expiration", "confirm_near.days: must be 1 or more"),
+], ids=["closes-kind", "closes-decision", "at-most", "confirm-unused", "not-before", "near-days"])
+def test_sanity_declarations_are_validated(tmp_path: Path, old: str, new: str, field: str,
+                                           problem: str) -> None:
+    exc = refused(tmp_path, mutate((old, new)))
+    assert f"{exc.path}: {exc.problem}".startswith(f"{at(field)}.{problem}"), str(exc)
+
+
 def test_condition_reading_its_own_item(tmp_path: Path) -> None:
     exc = refused(tmp_path, mutate(('when = { item = "newsletter", is = false }',
                                     'when = { item = "remove_from_newsletter", answered = true }')))

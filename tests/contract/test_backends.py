@@ -51,7 +51,7 @@ async def test_sqlite_an_older_database_is_brought_up_to_date(tmp_path: Path) ->
     path = tmp_path / "old.db"
     with closing(sqlite3.connect(path)) as raw:
         for migration in load_migrations():
-            if migration.version < 4:
+            if migration.version < 3:  # the database as the single-process outbox left it
                 raw.executescript(migration.sql)
         raw.executescript("""
             CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT);

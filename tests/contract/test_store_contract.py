@@ -203,7 +203,7 @@ async def test_items_round_trip(store: Store) -> None:
     done = ItemRecord(case_id="c1", item_id="backup", status=ItemStatus.DONE,
                       value={"amount": str(Decimal("12.50")), "tags": ["a", "b"], "nested": {"ok": True}},
                       version=2, updated_by=ACTOR, updated_at=T0 + timedelta(minutes=5),
-                      assignee={"platform": "slack", "user": "U2"})
+                      assignee={"platform": "slack", "user": "U2"}, holder_version=3)
     locked = ItemRecord(case_id="c1", item_id="licences", status=ItemStatus.LOCKED)
     async with store.write("c1") as tx:
         await tx.put_item(done)
@@ -218,6 +218,12 @@ async def test_items_round_trip(store: Store) -> None:
         await tx.put_item(skipped)  # put_item replaces
     assert (await store.get_items("c1"))["licences"] == skipped
     assert await store.get_items("other") == {}
+    # Who holds an item is versioned apart from its answer: a claim changes only holder_version.
+    claimed = replace(skipped, assignee={"platform": "slack", "user": "U3"}, holder_version=2)
+    async with store.write() as tx:
+        await tx.put_item(claimed)
+    stored = (await store.get_items("c1"))["licences"]
+    assert (stored.version, stored.holder_version) == (2, 2)
 
 
 async def test_item_values_are_json_safe(store: Store) -> None:

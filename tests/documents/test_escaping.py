@@ -88,7 +88,7 @@ async def test_typed_text_is_never_compiled_as_a_template(documents: Documents, 
                                                            still_clock: StillClock) -> None:
     opened = await doc_engine.open_case("{{7*7}}", {
         "stop_date": "2026-12-31", "contact_name": "{{ company.name }}",
-        "contact_phone": "+1 555 010 2030", "contact_email": "pat@acme.example"}, ALICE)
+        "contact_phone": "+1 202 555 0130", "contact_email": "pat@acme.example"}, ALICE)
     walk = Walk(doc_engine, still_clock, opened.case_id or "")
     await walk.done("review_account", ALICE)
     await walk.yes("accounts_receivable", ALICE)

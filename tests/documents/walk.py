@@ -10,7 +10,7 @@ from dialogs.engine import Engine
 from tests.conftest import ALICE, HEADER, MARY, TOM, StillClock
 
 START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-FULL_HEADER = {**HEADER, "consultant_name": "Sam Successor", "consultant_phone": "+1 555 010 9999",
+FULL_HEADER = {**HEADER, "consultant_name": "Sam Successor", "consultant_phone": "+1 202 555 0199",
                "consultant_email": "sam@newtech.example"}
 
 
@@ -107,8 +107,8 @@ async def step_two(w: Walk) -> None:
         {"number": "T-102", "title": "Backup job warning", "decision": "covered"},
     ])
     await w.done("email_summary_report", MARY)
-    await w.done("close_unworked_tickets", TOM)
-    for number in ("T-101", "T-102", "T-100"):
+    await w.done("close_unworked_tickets", TOM)  # closes T-101, decided "close without completing"
+    for number in ("T-102", "T-100"):
         await w.close_ticket(number, TOM)
     await w.done("remove_rmm_agents", TOM, hours="2")
     await w.done("update_monitoring_docs", TOM)

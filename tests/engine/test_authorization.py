@@ -90,7 +90,7 @@ async def test_a_service_manager_item_refuses_the_tech_who_works_the_step(
         engine: Engine, store: SQLiteStore) -> None:
     walk = await open_case(engine)
     await finish_admin_one(walk)
-    await walk.answer("open_tickets", TOM, tickets=[])
+    await walk.answer("open_tickets", TOM, none=True)
     assert await walk.status("email_summary_report") == "open"
     version = await walk.version("email_summary_report")
     await assert_refused_and_nothing_changed(
@@ -151,9 +151,9 @@ async def test_the_answerer_may_undo_their_own_answer(engine: Engine) -> None:
 # ---------------------------------------------------------------- reassigning, cancelling
 async def test_only_the_holder_or_a_manager_hands_an_item_on(engine: Engine, store: SQLiteStore) -> None:
     walk = await open_case(engine)
-    out = await engine.claim(walk.case_id, "review_account", ALICE, await walk.version("review_account"))
+    out = await engine.claim(walk.case_id, "review_account", ALICE, await walk.holder("review_account"))
     assert out.changed
-    version = await walk.version("review_account")
+    version = await walk.holder("review_account")
     await assert_refused_and_nothing_changed(
         engine, store, walk.case_id,
         lambda: engine.claim(walk.case_id, "review_account", ANNE, version, assignee=ANNE),

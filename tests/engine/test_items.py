@@ -14,6 +14,7 @@ from storage.base import EventRecord, StoreError
 from storage.sqlite import SQLiteStore
 from tests.conftest import ALICE, HEADER, MARY, TOM, Clock
 from tests.engine.support import (
+    ADAM,
     ANNE,
     OutboxWatch,
     finish_admin_one,
@@ -45,7 +46,7 @@ async def test_editing_an_answer_records_old_and_new(engine: Engine, store: SQLi
     assert edited.old["value"] == {"dollars": "1500.00", "hours": "10.00"}
     assert edited.new["value"] == {"dollars": "1200.00", "hours": "8.00"}
     assert edited.actor["name"] == "Anne Admin"
-    assert (await walk.item("prepayment")).text == "Collect prepayment of $1200.00 for 8.00 hours labor"
+    assert (await walk.item("prepayment")).text == "Collect prepayment of $1,200.00 for 8.00 hours labor"
 
 
 async def test_undo_reopens_the_item_and_keeps_the_old_answer_in_the_trail(
@@ -122,23 +123,24 @@ async def test_claiming_and_handing_on_are_recorded_and_shown(engine: Engine, st
     walk = await open_case(engine)
     assert "claim" in [a.action for a in (await walk.item("review_account")).actions]
 
-    out = await engine.claim(walk.case_id, "review_account", ALICE, await walk.version("review_account"))
+    out = await engine.claim(walk.case_id, "review_account", ALICE, await walk.holder("review_account"))
     assert out.changed and out.message == "Alice Admin now holds “Review AcmeCo's account”."
     item = await walk.item("review_account")
     assert item.assignee == "Alice Admin" and item.status == "open"
     assert "claim" not in [a.action for a in item.actions]
 
-    again = await engine.claim(walk.case_id, "review_account", ALICE, item.version)
+    again = await engine.claim(walk.case_id, "review_account", ALICE, await walk.holder("review_account"))
     assert again.status == "stale" and "already holds" in again.message
 
-    out = await engine.claim(walk.case_id, "review_account", MARY, item.version, assignee=ANNE)
+    out = await engine.claim(walk.case_id, "review_account", MARY, await walk.holder("review_account"),
+                             assignee=ANNE)
     assert out.changed
     assert (await walk.item("review_account")).assignee == "Anne Admin"
 
     assigned = of_item(await store.get_events(walk.case_id), "review_account", "assigned")
     assert [(e.old, e.new["name"], e.actor["name"]) for e in assigned] == [
         (None, "Alice Admin", "Alice Admin"),
-        (ALICE.to_json(), "Anne Admin", "Mary Manager"),
+        ({**ALICE.to_json(), "at": "2026-11-27T09:00:04+00:00"}, "Anne Admin", "Mary Manager"),
     ]
 
 
@@ -146,7 +148,8 @@ async def test_claiming_and_handing_on_are_recorded_and_shown(engine: Engine, st
 async def test_an_item_of_a_later_step_is_locked_and_says_so(engine: Engine, store: SQLiteStore) -> None:
     walk = await open_case(engine)
     before = await snapshot(store, walk.case_id)
-    with pytest.raises(Conflict, match="is locked: Waits for step 1 to hand off to Tech"):
+    with pytest.raises(Conflict, match=r"cannot be answered now: it is locked \(waits for step 1 to hand off "
+                                       r"to Tech\)"):
         await engine.answer(walk.case_id, "removal_ticket", {"text": "T-1"}, TOM,
                             await walk.version("removal_ticket"))
     assert await snapshot(store, walk.case_id) == before
@@ -154,7 +157,8 @@ async def test_an_item_of_a_later_step_is_locked_and_says_so(engine: Engine, sto
 
 async def test_an_item_waiting_for_an_answer_says_which(engine: Engine) -> None:
     walk = await open_case(engine)
-    with pytest.raises(Conflict, match="Waits for an answer to “Are there any accounts receivable\\?”"):
+    with pytest.raises(Conflict, match=r"it is locked \(waits for an answer to “Are there any accounts "
+                                       r"receivable\?”\)"):
         await engine.answer(walk.case_id, "payment_arrangements", {"text": "Card"}, ALICE,
                             await walk.version("payment_arrangements"))
 
@@ -162,7 +166,8 @@ async def test_an_item_waiting_for_an_answer_says_which(engine: Engine) -> None:
 async def test_an_item_that_does_not_apply_cannot_be_answered(engine: Engine) -> None:
     walk = await open_case(engine)
     await walk.yes("newsletter", ALICE)
-    with pytest.raises(Conflict, match="is skipped: Does not apply"):
+    with pytest.raises(Conflict, match=r"it does not apply \(“Will AcmeCo still receive our newsletter\?” "
+                                       r"is yes\)"):
         await engine.mark_done(walk.case_id, "remove_from_newsletter", ALICE,
                                await walk.version("remove_from_newsletter"))
 
@@ -172,25 +177,25 @@ async def test_the_tickets_gate_says_how_many_are_open_and_locks_what_is_behind_
     walk = await open_case(engine)
     await finish_admin_one(walk)
     gate = await walk.item("all_tickets_closed")
-    assert gate.status == "locked" and gate.reason == "the open tickets have not been reviewed yet"
+    assert gate.status == "locked" and gate.reason == "The open tickets have not been reviewed yet"
 
-    await tech_up_to_the_gate(walk)
+    await tech_up_to_the_gate(walk)  # "Close all open tickets that will not be worked" closed T-101
     gate = await walk.item("all_tickets_closed")
-    assert gate.status == "locked" and gate.reason == "2 of 2 tickets still open"
+    assert gate.status == "locked" and gate.reason == "1 of 2 tickets still open"
     assert gate.actions == ()
     for behind in ("remove_rmm_agents", "update_monitoring_docs", "update_grid"):
         item = await walk.item(behind)
         assert item.status == "locked"
-        assert item.reason == "Locked: When all tickets are closed: 2 of 2 tickets still open"
+        assert item.reason == "Behind “When all tickets are closed”: 1 of 2 tickets still open"
+        assert item.reason_kind == "gate"
         assert item.actions == ()
     before = await snapshot(store, walk.case_id)
-    with pytest.raises(Conflict, match="Locked: When all tickets are closed: 2 of 2 tickets still open"):
+    with pytest.raises(Conflict, match=r"it is locked \(behind “When all tickets are closed”: 1 of 2 "
+                                       r"tickets still open\)"):
         await engine.mark_done(walk.case_id, "remove_rmm_agents", TOM,
                                await walk.version("remove_rmm_agents"))
     assert await snapshot(store, walk.case_id) == before
 
-    await engine.close_ticket(walk.case_id, "open_tickets", "T-101", TOM, await walk.version("open_tickets"))
-    assert (await walk.item("all_tickets_closed")).reason == "1 of 2 tickets still open"
     await engine.close_ticket(walk.case_id, "open_tickets", "T-100", TOM, await walk.version("open_tickets"))
     assert await walk.status("all_tickets_closed") == "done"
     assert await walk.status("remove_rmm_agents") == "open"
@@ -218,9 +223,9 @@ async def test_closing_a_ticket_twice_or_one_not_listed(engine: Engine, store: S
     await finish_admin_one(walk)
     await tech_up_to_the_gate(walk)
     version = await walk.version("open_tickets")
-    assert (await engine.close_ticket(walk.case_id, "open_tickets", "T-101", TOM, version)).changed
+    assert (await engine.close_ticket(walk.case_id, "open_tickets", "T-100", TOM, version)).changed
     version = await walk.version("open_tickets")
-    again = await engine.close_ticket(walk.case_id, "open_tickets", "T-101", TOM, version)
+    again = await engine.close_ticket(walk.case_id, "open_tickets", "T-100", TOM, version)
     assert again.status == "stale" and "already closed" in again.message
     with pytest.raises(NotFound, match="No ticket #T-999"):
         await engine.close_ticket(walk.case_id, "open_tickets", "T-999", TOM, version)
@@ -230,7 +235,7 @@ async def test_closing_a_ticket_twice_or_one_not_listed(engine: Engine, store: S
 async def test_a_gate_that_is_not_open_cannot_be_confirmed(engine: Engine, store: SQLiteStore) -> None:
     walk = await open_case(engine)
     before = await snapshot(store, walk.case_id)
-    with pytest.raises(Conflict, match="cannot be confirmed now: Waits for step 2"):
+    with pytest.raises(Conflict, match="cannot be confirmed now: it is locked \\(waits for step 2"):
         await engine.confirm_gate(walk.case_id, "invoices_settled", ALICE,
                                   await walk.version("invoices_settled"))
     with pytest.raises(InvalidInput, match="is not a gate to confirm"):
@@ -250,7 +255,7 @@ async def test_every_item_version_has_exactly_one_event(engine: Engine, store: S
     await walk.no("newsletter", ALICE)
     await walk.done("remove_from_newsletter", ALICE)
     await walk.yes("newsletter", ALICE)  # closes the removal again
-    await engine.claim(walk.case_id, "review_account", ALICE, await walk.version("review_account"))
+    await engine.claim(walk.case_id, "review_account", ALICE, await walk.holder("review_account"))
     await finish_admin_one(walk)
     await engine.undo(walk.case_id, "quickbooks_terms", MARY, await walk.version("quickbooks_terms"))
     await walk.done("quickbooks_terms", ALICE)
@@ -259,7 +264,9 @@ async def test_every_item_version_has_exactly_one_event(engine: Engine, store: S
 
     events = await store.get_events(walk.case_id)
     for item_id, rec in (await store.get_items(walk.case_id)).items():
-        assert len(of_item(events, item_id)) == rec.version - 1, item_id
+        answers = [e for e in of_item(events, item_id) if e.kind != "assigned"]
+        assert len(answers) == rec.version - 1, item_id
+        assert len(of_item(events, item_id, "assigned")) == rec.holder_version - 1, item_id
 
 
 @pytest.mark.parametrize(("item_id", "raw"), [
@@ -332,7 +339,7 @@ async def test_cancelling_a_case(engine: Engine, store: SQLiteStore, clock: Cloc
     assert all(item.actions == () for item in (await engine.step_card(walk.case_id, "admin_one")).items)
 
     # ... until it is reopened, with its answers as they were.
-    assert (await engine.reopen_case(walk.case_id, ALICE)).changed
+    assert (await engine.reopen_case(walk.case_id, "Client came back", ALICE)).changed
     assert (await store.get_items(walk.case_id))["newsletter"].value == {"answer": False}
     await walk.done("review_account", ALICE)
     assert await walk.status("review_account") == "done"
@@ -342,7 +349,7 @@ async def test_cancelling_a_case(engine: Engine, store: SQLiteStore, clock: Cloc
 
 async def test_reopening_an_open_case_changes_nothing(engine: Engine) -> None:
     walk = await open_case(engine)
-    out = await engine.reopen_case(walk.case_id, ALICE)
+    out = await engine.reopen_case(walk.case_id, "Client came back", ALICE)
     assert out.status == "stale" and "already open" in out.message
 
 
@@ -403,3 +410,67 @@ async def test_the_onboarding_checklist_runs_on_the_same_engine(
     assert kinds.count("handoff") == 2
     offboard_case = await store.get_case(other.case_id)
     assert offboard_case is not None and offboard_case.status == "open", "the other case is untouched"
+
+
+async def test_a_claim_does_not_make_an_answer_stale_and_a_losing_claim_says_who_won(engine: Engine) -> None:
+    walk = await open_case(engine)
+    shown = await walk.item("review_account")  # one card, seen by Alice and Adam
+    claim = next(a for a in shown.actions if a.action == "claim")
+    done = next(a for a in shown.actions if a.action == "done")
+    assert claim.version != done.version or claim.version == 1, "each button carries its own version"
+    assert (await engine.act(walk.case_id, "review_account", "claim", ALICE, claim.version)).changed
+    lost = await engine.act(walk.case_id, "review_account", "claim", ADAM, claim.version)
+    assert lost.status == "stale"
+    assert lost.message == "Nothing changed: Alice Admin claimed this item at 2026-11-27 09:00."
+    answered = await engine.act(walk.case_id, "review_account", "done", ADAM, done.version)
+    assert answered.changed, "the claim did not touch what the item answers"
+
+
+# ---------------------------------------------------------------- undo after a hand-off
+async def test_undo_after_the_hand_off_reopens_the_step_visibly(engine: Engine, store: SQLiteStore) -> None:
+    walk = await open_case(engine)
+    await finish_admin_one(walk)
+    watch = await OutboxWatch(store).start()
+    await engine.undo(walk.case_id, "review_account", ALICE, await walk.version("review_account"))
+    view = await engine.view(walk.case_id)
+    assert view.card("admin_one").status == "reopened"
+    summary = view.summary()
+    assert [p.status for p in summary.steps] == ["reopened", "active", "waiting"]
+    assert summary.holder == "Admin and Tech"
+    notices = [d.notice for d in await watch.notices()]
+    lines = [n.payload["text"] for n in notices if n.kind == "thread"]
+    assert "Alice Admin undid “Review AcmeCo's account”: step 1 is reopened (Routing step one: Admin; " \
+           "with Admin)." in lines
+    (told,) = [n for n in notices if n.kind == "handoff"]
+    assert told.target == "dept:tech" and told.payload["handoff"]["kind"] == "reopened"
+
+    watch = await OutboxWatch(store, "watch2").start()
+    await walk.done("review_account", ALICE)
+    assert (await engine.view(walk.case_id)).card("admin_one").status == "complete"
+    notices = [d.notice for d in await watch.notices()]
+    assert "Step 1 is complete again (Routing step one: Admin): “Review AcmeCo's account”: Done." in [
+        n.payload["text"] for n in notices if n.kind == "thread"]
+    (again,) = [n for n in notices if n.kind == "handoff"]
+    assert again.target == "dept:tech" and again.payload["handoff"]["kind"] == "complete_again"
+    assert again.payload["handoff"]["changed"] == [
+        {"text": "Review AcmeCo's account", "value_text": "Done", "by": "Alice Admin"}]
+
+
+# ---------------------------------------------------------------- manager-only items
+async def test_a_manager_only_item_that_opens_is_announced_to_the_managers(engine: Engine,
+                                                                          store: SQLiteStore) -> None:
+    walk = await open_case(engine)
+    await finish_admin_one(walk)
+    watch = await OutboxWatch(store).start()
+    await walk.answer("open_tickets", TOM, none=True)  # the summary report is generated: the manager's turn
+    (notice,) = [d.notice for d in await watch.notices() if d.notice.target == "managers"]
+    assert notice.kind == "manager_item" and notice.ref_key == "manager:email_summary_report"
+    (item,) = notice.payload["card"]["items"]
+    assert item["text"] == "Service manager: email the summary report to AcmeCo" and item["status"] == "open"
+    assert [a["action"] for a in item["actions"]] == ["done", "na", "claim"]
+    summary = (await engine.view(walk.case_id)).summary()
+    assert summary.needs_manager == ("Service manager: email the summary report to AcmeCo",)
+    await walk.done("email_summary_report", MARY)
+    updates = [d.notice for d in await watch.notices() if d.notice.target == "managers"]
+    assert len(updates) == 2 and updates[-1].payload["card"]["items"][0]["status"] == "done"
+    assert (await engine.view(walk.case_id)).summary().needs_manager == ()

@@ -98,12 +98,12 @@ async def test_an_unknown_header_field_is_refused(engine: Engine, store: SQLiteS
 
 async def test_the_consultant_is_kept_when_given(engine: Engine, store: SQLiteStore) -> None:
     walk = await open_case(engine, header=header(consultant_name="Chris Consultant",
-                                                 consultant_phone="(555) 010-9999",
+                                                 consultant_phone="(202) 555-0199",
                                                  consultant_email="chris@newtech.example"))
     case = await store.get_case(walk.case_id)
     assert case is not None
     assert case.header["consultant_name"] == "Chris Consultant"
-    assert case.header["consultant_phone"] == "(555) 010-9999"
+    assert case.header["consultant_phone"] == "(202) 555-0199"
     assert case.header["consultant_email"] == "chris@newtech.example"
 
 
@@ -172,7 +172,7 @@ async def test_after_cancelling_a_new_case_opens_and_the_old_one_cannot_be_reope
     assert second.case_id != first.case_id
 
     with pytest.raises(Conflict) as refused:
-        await engine.reopen_case(first.case_id, ALICE)
+        await engine.reopen_case(first.case_id, "Client came back", ALICE)
     assert refused.value.case_id == second.case_id
     assert second.case_id in refused.value.message
     old = await store.get_case(first.case_id)
@@ -184,7 +184,7 @@ async def test_a_cancelled_case_reopens_when_the_client_has_no_other(engine: Eng
                                                                      store: SQLiteStore) -> None:
     first = await open_case(engine, "AcmeCo")
     await engine.cancel_case(first.case_id, "Paused", ALICE)
-    out = await engine.reopen_case(first.case_id, MARY)
+    out = await engine.reopen_case(first.case_id, "Client came back", MARY)
     assert out.changed
     case = await store.get_case(first.case_id)
     assert case is not None and case.status == "open" and case.closed_at is None
@@ -214,3 +214,61 @@ async def test_the_same_open_request_twice_opens_one_case(engine: Engine, store:
     assert first.status == "changed"
     assert again.status == "duplicate" and again.case_id == first.case_id
     assert len(await store.list_cases()) == 1
+
+
+# ---------------------------------------------------------------- look-alike names
+@pytest.mark.parametrize("alike", ["\u0410cmeCo", "ＡｃｍｅＣｏ", "Acme\u200dCo", "AcrneCo"])
+async def test_a_look_alike_of_an_open_case_is_the_same_client(engine: Engine, store: SQLiteStore,
+                                                               alike: str) -> None:
+    await open_case(engine, "AcmeCo")
+    with pytest.raises(Conflict, match="looks like AcmeCo: AcmeCo already has an open case"):
+        await engine.open_case(alike, HEADER, ALICE)
+    assert [c.client for c in await store.list_cases()] == ["AcmeCo"]
+
+
+async def test_a_phone_is_read_in_the_configured_region(store: SQLiteStore, engine: Engine) -> None:
+    with pytest.raises(InvalidInput, match="not a valid phone number in region US") as refused:
+        await engine.open_case("AcmeCo", header(contact_phone="020 7946 0958"), ALICE)
+    assert refused.value.field == "contact_phone"
+    engine.phone_region = "GB"
+    walk = await open_case(engine, header=header(contact_phone="020 7946 0958"))
+    assert (await store.get_case(walk.case_id)).header["contact_phone"] == "020 7946 0958"  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- which case a name means
+async def test_a_name_means_the_open_case_else_the_latest_completed_else_cancelled(
+        engine: Engine, store: SQLiteStore) -> None:
+    first = await open_case(engine, "AcmeCo")
+    await engine.cancel_case(first.case_id, "Wrong client", ALICE)
+    second = await open_case(engine, "AcmeCo")
+    case = await store.get_case(second.case_id)
+    assert case is not None
+    async with store.write() as tx:  # completed (as a walk to the end would leave it)
+        case.status = "completed"
+        await tx.update_case(case)
+    third = await open_case(engine, "acme co")
+    await engine.cancel_case(third.case_id, "Opened twice by mistake", ALICE)
+
+    found = await engine.lookup("ACMECO")
+    assert found.case is not None and found.case.id == second.case_id, "completed beats a newer cancelled"
+    assert {c.id for c in found.others} == {first.case_id, third.case_id}
+    note = found.note(engine.tz) or ""
+    assert note.startswith(f"AcmeCo has 3 cases; this is the completed one ({second.case_id}). Not shown: ")
+    assert f"{third.case_id} (cancelled" in note and f"{first.case_id} (cancelled" in note
+
+    by_id = await engine.lookup(first.case_id)
+    assert by_id.case is not None and by_id.case.id == first.case_id and by_id.note(engine.tz) is None
+    assert (await engine.lookup("c0000000000")).case is None
+
+
+async def test_reopening_a_cancelled_case_needs_a_reason_and_records_it(engine: Engine,
+                                                                         store: SQLiteStore) -> None:
+    walk = await open_case(engine, "AcmeCo")
+    await engine.cancel_case(walk.case_id, "Client stays", ALICE)
+    with pytest.raises(InvalidInput, match="Reason is required"):
+        await engine.reopen_case(walk.case_id, " ", ALICE)
+    out = await engine.reopen_case(walk.case_id, "Client leaves after all", ALICE)
+    assert out.changed and out.message == "Reopened the case for AcmeCo: Client leaves after all"
+    (event,) = [
+        e for e in await store.get_events(walk.case_id) if e.kind == "case_reopened"]
+    assert event.note == "Client leaves after all"

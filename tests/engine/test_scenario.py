@@ -33,6 +33,10 @@ class Walk:
     async def version(self, item_id: str) -> int:
         return int((await self.item(item_id)).version)
 
+    async def holder(self, item_id: str) -> int:
+        """The version of who holds the item (what a Claim button carries)."""
+        return (await self.engine.view(self.case_id)).records[item_id].holder_version
+
     async def done(self, item_id: str, who: Actor, hours: str | None = None) -> None:
         version = await self.version(item_id)
         out = await self.engine.mark_done(self.case_id, item_id, who, version, hours=hours)
@@ -87,7 +91,7 @@ async def test_walk_the_whole_sop(store: SQLiteStore, engine: Engine, offboardin
     await walk.answer("payment_arrangements", ALICE, text="Pays the last invoice by card on Friday")
     await walk.done("contact_client", ALICE)
     await walk.answer("prepayment", ALICE, dollars="$1,500", hours="10")
-    assert (await walk.item("prepayment")).text == "Collect prepayment of $1500.00 for 10.00 hours labor"
+    assert (await walk.item("prepayment")).text == "Collect prepayment of $1,500.00 for 10.00 hours labor"
     await walk.done("cancel_recurring_billing", ALICE)
     date_input = (await walk.item("managed_contract_expiration")).actions[0].inputs[0]
     assert date_input.default == "2026-12-31", "defaults to the service stop date"
@@ -110,7 +114,7 @@ async def test_walk_the_whole_sop(store: SQLiteStore, engine: Engine, offboardin
     (to_tech,) = recorder.of("handoff")
     assert to_tech.target == "dept:tech"
     recorded = {line["text"]: line["value_text"] for line in to_tech.payload["handoff"]["recorded"]}
-    assert recorded["Collect prepayment of $1500.00 for 10.00 hours labor"] == "$1,500.00 for 10.00 hours"
+    assert recorded["Collect prepayment of $1,500.00 for 10.00 hours labor"] == "$1,500.00 for 10.00 hours"
     assert recorded["Will AcmeCo still receive our newsletter?"] == "No"
     assert recorded["If necessary, change AcmeCo's \"terms\" in QuickBooks"] == \
         "Not applicable: Terms are already net 0"
@@ -146,11 +150,15 @@ async def test_walk_the_whole_sop(store: SQLiteStore, engine: Engine, offboardin
     with pytest.raises(NotAllowed, match="manager"):
         await walk.done("email_summary_report", TOM)
     await walk.done("email_summary_report", MARY)
-    await walk.done("close_unworked_tickets", TOM)
-    for number in ("T-101", "T-100"):
-        version = await walk.version("open_tickets")
-        out = await engine.close_ticket(case_id, "open_tickets", number, TOM, version)
-        assert out.changed
+    closing = await engine.mark_done(case_id, "close_unworked_tickets", TOM,
+                                     await walk.version("close_unworked_tickets"))
+    assert closing.message == "Recorded “Close all open tickets that will not be worked” and closed " \
+                              "ticket(s) #T-101."
+    closed = [e for e in await store.get_events(case_id) if e.kind == "ticket_closed"]
+    assert [(e.note, e.actor["name"]) for e in closed] == [("#T-101", "Tom Tech")], "recorded per ticket"
+    assert (await walk.item("all_tickets_closed")).reason == "1 of 2 tickets still open"
+    out = await engine.close_ticket(case_id, "open_tickets", "T-100", TOM, await walk.version("open_tickets"))
+    assert out.changed
     assert await walk.status("all_tickets_closed") == "done"
     assert await walk.status("remove_rmm_agents") == "open"
     await walk.done("remove_rmm_agents", TOM, hours="2")

@@ -11,6 +11,7 @@ from dialogs.errors import InvalidInput
 from dialogs.values import (
     CLIENT_NAME_MAX,
     clean_client_name,
+    clean_text,
     client_key,
     parse_date,
     parse_email,
@@ -89,6 +90,14 @@ def test_zero_hours_only_when_allowed() -> None:
     _two_decimals(parse_hours("0", allow_zero=True), "0.00")
 
 
+@pytest.mark.parametrize("raw", ["9" * 26, "9" * 27, "9" * 30, "9" * 60 + ".99"])
+def test_amounts_with_too_many_digits_are_over_the_limit_not_a_crash(raw: str) -> None:
+    with pytest.raises(InvalidInput, match="over the limit"):
+        parse_money(raw)
+    with pytest.raises(InvalidInput, match="over the limit"):
+        parse_hours(raw)
+
+
 def test_the_label_names_the_field_in_the_message() -> None:
     with pytest.raises(InvalidInput, match=r"^Hours logged"):
         parse_hours("lots", label="Hours logged")
@@ -131,18 +140,25 @@ def test_a_good_email_is_accepted(raw: str, expected: str) -> None:
 
 
 # ---------------------------------------------------------------- phone
-# "+1 555 010 2030 x" is refused: an extension marker must be followed by its digits.
-@pytest.mark.parametrize("raw", ["12", "abc", "555-CALL-NOW", "+1 555 010 2030 x", "", "123456",
-                                 "1234567890123456", "١٢٣٤٥٦٧٨", "555 0102; DROP TABLE cases"])
+# "+1 202 555 0130 x" is refused: an extension marker must be followed by its digits.
+@pytest.mark.parametrize("raw", ["12", "abc", "555-CALL-NOW", "+1 202 555 0130 x", "", "123456",
+                                 "1234567890123456", "١٢٣٤٥٦٧٨", "555 0102; DROP TABLE cases",
+                                 "(((((((1234567", "+1 555 010 2030", "555 0102", "+1 202 555 013"])
 def test_a_bad_phone_is_refused(raw: str) -> None:
     with pytest.raises(InvalidInput):
         parse_phone(raw)
 
 
-@pytest.mark.parametrize("raw", ["+1 555 010 2030", "(555) 010-2030", "555.010.2030", "555 0102",
-                                 "+1 555 010 2030 x 12", "+1 555 010 2030 ext. 12", "+44/20 7946 0000"])
+@pytest.mark.parametrize("raw", ["+1 202 555 0130", "(202) 555-0130", "202.555.0130",
+                                 "+1 202 555 0130 x 12", "+1 202 555 0130 ext. 12", "+44/20 7946 0000"])
 def test_a_good_phone_is_accepted_as_typed(raw: str) -> None:
     assert parse_phone(f"  {raw} ") == raw
+
+
+def test_a_phone_without_country_code_is_read_in_the_msps_region() -> None:
+    assert parse_phone("020 7946 0958", region="GB") == "020 7946 0958"
+    with pytest.raises(InvalidInput, match="region US"):
+        parse_phone("020 7946 0958")
 
 
 # ---------------------------------------------------------------- client names
@@ -151,7 +167,8 @@ def test_a_client_name_is_trimmed_and_inner_runs_of_space_collapse() -> None:
 
 
 @pytest.mark.parametrize("raw", ["", "   ", "\n\t", "a" * (CLIENT_NAME_MAX + 1), "Acme\u200bCo",
-                                 "Acme\x00Co", "Acme\u202eCo"])
+                                 "Acme\x00Co", "Acme\u202eCo", "Acme\u2066Co", "\x1b[31mAcme",
+                                 "\u3164", "\u2800", "\u3164\u2800 \u3164", "\u00ad\u200d", "\u0301\u0301"])
 def test_a_bad_client_name_is_refused(raw: str) -> None:
     with pytest.raises(InvalidInput):
         clean_client_name(raw)
@@ -162,10 +179,44 @@ def test_combining_marks_do_not_count_against_the_name_limit() -> None:
     assert clean_client_name(name) == name
 
 
-@pytest.mark.parametrize("other", ["acme co", "AcmeCo", "  ACMECO ", "Acme\u3000Co", "ＡｃｍｅＣｏ"])
+def test_a_flood_of_combining_marks_is_refused_whatever_it_looks_like() -> None:
+    with pytest.raises(InvalidInput, match="too long"):
+        clean_client_name("A" * CLIENT_NAME_MAX + "\u0301" * 20_000)
+
+
+ENGLAND = "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+
+
+@pytest.mark.parametrize("name", ["👨\u200d👩\u200d👧\u200d👦 Family Dental", f"{ENGLAND} Pubs", "Café Ñandú",
+                                  "株式会社アクメ"])
+def test_emoji_and_other_scripts_are_accepted(name: str) -> None:
+    assert clean_client_name(name) == name
+
+
+def test_an_emoji_family_counts_as_one_character() -> None:
+    family = "👨\u200d👩\u200d👧\u200d👦"
+    assert clean_client_name(family * CLIENT_NAME_MAX) == family * CLIENT_NAME_MAX
+
+
+@pytest.mark.parametrize("other", ["acme co", "AcmeCo", "  ACMECO ", "Acme\u3000Co", "ＡｃｍｅＣｏ",
+                                   "\u0410cmeCo", "Acme\u0421o", "Acme\u200dCo"])
 def test_client_names_that_are_the_same_client_share_a_key(other: str) -> None:
     assert client_key(other) == client_key("AcmeCo")
 
 
 def test_different_clients_have_different_keys() -> None:
     assert client_key("Acme Co") != client_key("Acme Corp")
+
+
+# ---------------------------------------------------------------- free text
+@pytest.mark.parametrize("raw", ["\x1b[2J gone", "nul\x00here", "bell\x07", "del\x7f", "c1\x9b",
+                                 "a\u2028b", "over\u202eride", "tab\there", "line\nbreak"])
+def test_control_characters_are_refused_in_single_line_text(raw: str) -> None:
+    with pytest.raises(InvalidInput, match="Reason must not contain control characters"):
+        clean_text(raw, label="Reason")
+
+
+def test_newlines_and_tabs_stay_where_the_field_is_multi_line() -> None:
+    assert clean_text("line one\r\n\tline two", multiline=True) == "line one\n\tline two"
+    with pytest.raises(InvalidInput, match="U\\+001B"):
+        clean_text("one\n\x1b[31mred", multiline=True)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
 from dialogs.engine import Engine
 from dialogs.errors import Conflict
+from dialogs.names import client_key
 from storage.registry import store_for
 from tests.conftest import ALICE, HEADER
 
@@ -29,4 +30,4 @@ async def test_two_engines_racing_to_open_one_client(database: str) -> None:
         assert refused and all(isinstance(r, Conflict) for r in refused), refused
         assert all(f"(case {opened[0].case_id})" in str(r) and "AcmeCo already has an open case" in str(r)
                    for r in refused)
-        assert len(await one.find_cases("acmeco")) == 1
+        assert len(await one.find_cases(client_key("AcmeCo"))) == 1

@@ -34,7 +34,7 @@ async def until(cond: Callable[[], Awaitable[bool]], what: str, within: float = 
 async def open_without_waiting(bot: SlackBot) -> None:
     await bot.command("AcmeCo", ALICE)
     await bot.submit(ALICE, stop_date=stop_date(), contact_name="Pat Client",
-                     contact_phone="+1 555 010 2030", contact_email="pat@acme.example")
+                     contact_phone="+1 202 555 0130", contact_email="pat@acme.example")
 
 
 def posts_of(fake: FakeSlack, ref_key_prefix: str) -> list[str]:
@@ -62,7 +62,7 @@ async def test_repro_a_post_in_doubt_then_a_click(tmp_path: Path, fake: FakeSlac
 
         assert len(posts_of(fake, "summary")) == 1, "one summary in the cases channel"
         assert len(posts_of(fake, "card:")) == 1, "one card in Admin's channel"
-        assert "alice" in json.dumps(fake.channel(ADMIN)[0].blocks), "edited to the newest content"
+        assert "Alice Admin" in json.dumps(fake.channel(ADMIN)[0].blocks), "edited to the newest content"
         (summary,) = fake.channel(CASES)
         assert fake.thread(CASES, summary.ts)[0].files, "the memo is threaded under the one summary"
         assert not await store.deliveries(SENDER, DeliveryStatus.FAILED)

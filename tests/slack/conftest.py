@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import GROUPS, MEMBERS, SlackBot, running_bot
+from tests.slack.harness import GROUPS, MEMBERS, USERS, SlackBot, running_bot
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
     slack = FakeSlack(members={k: list(v) for k, v in MEMBERS.items()},
-                      usergroups={k: list(v) for k, v in GROUPS.items()})
+                      usergroups={k: list(v) for k, v in GROUPS.items()}, users=dict(USERS))
     await slack.start()
     yield slack
     await slack.stop()

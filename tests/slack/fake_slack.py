@@ -60,9 +60,11 @@ class FakeSlack:
     """The fake Slack: start(), point SLACK_API_URL at ``api_url``, inspect, stop()."""
 
     def __init__(self, members: dict[str, list[str]] | None = None,
-                 usergroups: dict[str, list[str]] | None = None) -> None:
+                 usergroups: dict[str, list[str]] | None = None,
+                 users: dict[str, str] | None = None) -> None:
         self.members = members or {}
         self.usergroups = usergroups or {}
+        self.users = users or {}  # user id -> display name
         self.calls: list[Call] = []
         self.messages: list[Posted] = []
         self.ephemerals: list[dict[str, Any]] = []
@@ -213,6 +215,13 @@ class FakeSlack:
         if args["usergroup"] not in self.usergroups:
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": self.usergroups[args["usergroup"]]}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = args.get("user", "")
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": self.users[user],
+                                     "profile": {"display_name": self.users[user]}}}
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         found = [m for m in self.channel(args["channel"]) if float(m.ts) > float(args.get("oldest") or 0)]

@@ -49,6 +49,8 @@ OSCAR = Person("U0OSCAR", "oscar")  # in no department's channel
 
 MEMBERS = {ADMIN: [ALICE.id, "U0BOT"], TECH: [TOM.id, "U0BOT"], CASES: [ALICE.id, TOM.id, MARY.id]}
 GROUPS = {MANAGERS_GROUP: [MARY.id], TECH_GROUP: [TOM.id]}
+# Display names (users.info): the audit trail and cards name people by these, not by their handle.
+USERS = {ALICE.id: "Alice Admin", TOM.id: "Tom Tech", MARY.id: "Mary Manager", OSCAR.id: "Oscar Outsider"}
 
 
 def stop_date() -> str:
@@ -120,28 +122,33 @@ class SlackBot:
         assert resp.status == 200, await resp.text()
         return answer(await resp.text())
 
-    def button(self, item_id: str, action: str) -> tuple[dict[str, Any], dict[str, Any], str]:
-        """The button of an item on the card as Slack shows it now: (button, message block, channel)."""
-        message = self.fake.message_with_block(f"act:{item_id}")
-        block = next(b for b in message.blocks if b.get("block_id") == f"act:{item_id}")
+    def button(self, item_id: str, action: str, label: str | None = None, where: str = "",
+               ) -> tuple[dict[str, Any], dict[str, Any], str]:
+        """The button of an item as Slack shows it now (on its card, or ``where="managers-"``)."""
+        message = self.fake.message_with_block(f"{where}act:{item_id}")
+        block = next(b for b in message.blocks if b.get("block_id") == f"{where}act:{item_id}")
         pattern = Act.of(action).pattern()
-        button = next(e for e in block["elements"] if pattern.match(e["action_id"]))
+        button = next(e for e in block["elements"] if pattern.match(e["action_id"])
+                      and (label is None or e["text"]["text"] == label))
         return button, {"ts": message.ts, "blocks": message.blocks}, message.channel
 
-    def click_payload(self, item_id: str, action: str, who: Person) -> dict[str, Any]:
-        button, message, channel = self.button(item_id, action)
+    def click_payload(self, item_id: str, action: str, who: Person,
+                      label: str | None = None, where: str = "") -> dict[str, Any]:
+        button, message, channel = self.button(item_id, action, label, where)
         return {"type": "block_actions", "team": {"id": "T0FAKE"}, "api_app_id": "A0FAKE", "token": "x",
                 "user": {"id": who.id, "username": who.name, "name": who.name, "team_id": "T0FAKE"},
                 "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel},
                 "channel": {"id": channel}, "message": message, "trigger_id": self.trigger(),
                 "response_url": "https://hooks.slack.test/actions/1",
-                "actions": [{"type": "button", "action_id": button["action_id"], "block_id": f"act:{item_id}",
+                "actions": [{"type": "button", "action_id": button["action_id"],
+                             "block_id": f"{where}act:{item_id}",
                              "value": button["value"], "text": button["text"],
                              "action_ts": f"{time.time():.6f}"}]}
 
-    async def click(self, item_id: str, action: str, who: Person, **values: str) -> dict[str, Any]:
+    async def click(self, item_id: str, action: str, who: Person, label: str | None = None,
+                    **values: str) -> dict[str, Any]:
         """Click a button; when it opens a modal, fill it in with ``values`` and submit it."""
-        payload = self.click_payload(item_id, action, who)
+        payload = self.click_payload(item_id, action, who, label)
         resp = await self.interact(payload)
         assert resp.status == 200, await resp.text()
         if ItemRef.decode(payload["actions"][0]["value"]).modal:
@@ -151,9 +158,10 @@ class SlackBot:
         await self.settle()
         return result
 
-    async def submit(self, who: Person, view_id: str | None = None, **values: str) -> dict[str, Any]:
-        """Submit the modal Slack shows (the last opened) with values by block id."""
-        view = self.fake.views[view_id or self.fake.last_view_id or ""]
+    async def submit(self, who: Person, view_id: str | None = None, *, pushed: dict[str, Any] | None = None,
+                     **values: str) -> dict[str, Any]:
+        """Submit the modal Slack shows (the last opened, or one an acknowledgement pushed)."""
+        view = pushed or self.fake.views[view_id or self.fake.last_view_id or ""]
         payload = {"type": "view_submission", "team": {"id": "T0FAKE"}, "api_app_id": "A0FAKE", "token": "x",
                    "user": {"id": who.id, "username": who.name, "name": who.name, "team_id": "T0FAKE"},
                    "trigger_id": self.trigger(), "view": {**view, "state": {"values": state(view, values)}}}
@@ -164,7 +172,7 @@ class SlackBot:
     async def open_case(self, client: str = "AcmeCo", who: Person = ALICE, **header: str) -> dict[str, Any]:
         """/offboard CLIENT and a filled-in header; waits for the outbox."""
         await self.command(client, who)
-        fields = {"stop_date": stop_date(), "contact_name": "Pat Client", "contact_phone": "+1 555 010 2030",
+        fields = {"stop_date": stop_date(), "contact_name": "Pat Client", "contact_phone": "+1 202 555 0130",
                   "contact_email": "pat@acme.example", **header}
         result = await self.submit(who, **fields)
         await self.settle()

@@ -78,7 +78,7 @@ async def test_a_slack_retry_acts_once(bot: SlackBot) -> None:
 async def test_a_replayed_modal_submission_opens_one_case(bot: SlackBot) -> None:
     await bot.command("AcmeCo", ALICE)
     view = bot.fake.views[bot.fake.last_view_id or ""]
-    fields = {"stop_date": "2099-01-31", "contact_name": "Pat", "contact_phone": "+1 555 010 2030",
+    fields = {"stop_date": "2099-01-31", "contact_name": "Pat", "contact_phone": "+1 202 555 0130",
               "contact_email": "pat@acme.example"}
     first = await bot.submit(ALICE, view["id"], **fields)
     again = await bot.submit(ALICE, view["id"], **fields)
@@ -110,7 +110,7 @@ async def test_a_stale_click_says_who_already_did_it(bot: SlackBot) -> None:
     stale["actions"][0]["action_ts"] = f"{time.time():.6f}"  # a second, later click on the old card
     resp = await bot.interact(stale)
     assert resp.status == 200
-    assert "already answered by alice" in bot.fake.ephemerals[-1]["text"]
+    assert "already answered by Alice Admin" in bot.fake.ephemerals[-1]["text"]
 
 
 async def test_undo_of_someone_elses_answer_is_refused(bot: SlackBot) -> None:
@@ -119,6 +119,23 @@ async def test_undo_of_someone_elses_answer_is_refused(bot: SlackBot) -> None:
     bot.adapter.members.forget()
     await bot.click("review_account", "done", ALICE)
     await bot.click("review_account", "undo", TOM)
-    assert "Only alice, who answered it, or a manager can undo this." in bot.fake.ephemerals[-1]["text"]
+    assert "Only Alice Admin, who answered it, or a manager can undo this." in bot.fake.ephemerals[-1]["text"]
     await bot.click("review_account", "undo", ALICE)
     assert (await item(bot, "review_account"))[0] == "open"
+
+
+async def test_a_claim_leaves_other_clicks_alone_and_a_losing_claim_says_who_claimed(bot: SlackBot) -> None:
+    await bot.open_case()
+    bot.fake.members[ADMIN].append(TOM.id)  # Tom joins #admin
+    bot.adapter.members.forget()
+    toms_claim = bot.click_payload("review_account", "claim", TOM)  # the card as both saw it
+    toms_done = bot.click_payload("review_account", "done", TOM)
+    await bot.click("review_account", "claim", ALICE)
+    card = json.dumps(bot.fake.message_with_block("item:review_account").blocks)
+    assert "Held by Alice Admin" in card
+
+    assert (await bot.interact(toms_claim)).status == 200
+    note = bot.fake.ephemerals[-1]["text"]
+    assert note.startswith("Nothing changed: Alice Admin claimed this item at ")
+    assert (await bot.interact(toms_done)).status == 200
+    assert (await item(bot, "review_account"))[0] == "done", "the answer was not made stale by the claim"

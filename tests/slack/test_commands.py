@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
-from tests.slack.harness import ALICE, CASES, MARY, OSCAR, SlackBot, stop_date
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.harness import ALICE, CASES, MARY, OSCAR, SlackBot, running_bot, stop_date
 
-HEADER = {"contact_name": "Pat", "contact_phone": "+1 555 010 2030", "contact_email": "pat@acme.example"}
+HEADER = {"contact_name": "Pat", "contact_phone": "+1 202 555 0130", "contact_email": "pat@acme.example"}
 
 
 async def test_help(bot: SlackBot) -> None:
@@ -109,3 +111,71 @@ async def test_app_home_lists_open_cases(bot: SlackBot) -> None:
     assert home["type"] == "home"
     text = json.dumps(home)
     assert "AcmeCo" in text and "1. Admin 1/15" in text
+
+
+async def test_reopen_asks_for_a_reason_and_records_it(bot: SlackBot) -> None:
+    await bot.open_case("AcmeCo")
+    await bot.command("cancel AcmeCo", ALICE)
+    assert "`/offboard reopen CLIENT` reopens it" in json.dumps(bot.fake.views[bot.fake.last_view_id or ""])
+    await bot.submit(ALICE, reason="Client stays after all")
+    await bot.command("reopen AcmeCo", ALICE)
+    view = bot.fake.views[bot.fake.last_view_id or ""]
+    assert view["callback_id"] == "reopen_case"
+    assert "Reopen the cancelled case for *AcmeCo*" in json.dumps(view)
+    missing = await bot.submit(ALICE, reason="")
+    assert missing["response_action"] == "errors" and "reason" in missing["errors"]
+    assert await bot.submit(ALICE, reason="They are leaving after all") == {}
+    await bot.settle()
+    case = (await bot.svc.store.list_cases())[0]
+    assert case.status == "open"
+    summary = bot.fake.channel(CASES)[0]
+    assert "Reopened the case for AcmeCo: They are leaving after all" in [
+        m.text for m in bot.fake.thread(CASES, summary.ts)]
+    await bot.command("reopen AcmeCo", ALICE)
+    again = bot.fake.views[bot.fake.last_view_id or ""]
+    assert "Nothing to reopen: the case for AcmeCo is open" in json.dumps(again)
+
+
+async def test_status_shows_the_open_case_and_names_the_others(bot: SlackBot) -> None:
+    await bot.open_case("AcmeCo")
+    first = (await bot.svc.store.list_cases())[0]
+    await bot.command("cancel AcmeCo", ALICE)
+    await bot.submit(ALICE, reason="Opened by mistake")
+    await bot.open_case("Acme Co")
+    status = json.dumps(await bot.command("status acmeco", ALICE), ensure_ascii=False)
+    assert "this is the open one" in status and f"Not shown: {first.id} (cancelled" in status
+    by_id = json.dumps(await bot.command(f"status {first.id}", ALICE), ensure_ascii=False)
+    assert "cancelled" in by_id and "Not shown" not in by_id
+
+
+async def test_who_may_list_and_view_cases_is_configurable(bot: SlackBot, tmp_path: Path,
+                                                           fake: FakeSlack) -> None:
+    await bot.open_case("AcmeCo")
+    for text in ("list", "status AcmeCo"):
+        refused = json.dumps(await bot.command(text, OSCAR))
+        assert "Only members of a department's channel and managers can list and view cases" in refused
+        assert "AcmeCo" not in refused
+    await bot.home(OSCAR)
+    assert "AcmeCo" not in json.dumps(bot.fake.published[OSCAR.id])
+    assert "AcmeCo" in json.dumps(await bot.command("list", MARY)), "managers may"
+
+    (tmp_path / "everyone").mkdir()
+    extra = '[offboard]\nviewers = "everyone"\n'
+    async with running_bot(tmp_path / "everyone", fake, extra_config=extra) as open_bot:
+        await open_bot.open_case("Beta LLC")
+        assert "Beta LLC" in json.dumps(await open_bot.command("list", OSCAR))
+
+
+async def test_app_home_says_when_no_company_name_is_configured(bot: SlackBot) -> None:
+    await bot.home(ALICE)
+    home = json.dumps(bot.fake.published[ALICE.id], ensure_ascii=False)
+    assert "No company name is configured, so documents say “[Company name]”" in home
+    assert "`[company]` table of the config file (`OFFBOARD_CONFIG`)" in home
+
+
+async def test_the_audit_trail_names_people_by_display_name(bot: SlackBot) -> None:
+    await bot.open_case("AcmeCo")
+    await bot.click("review_account", "done", ALICE)
+    case = (await bot.svc.store.list_cases())[0]
+    names = {e.actor.get("name") for e in await bot.svc.store.get_events(case.id)}
+    assert "Alice Admin" in names and "alice" not in names

@@ -42,7 +42,7 @@ async def test_429_then_500_then_a_dropped_connection(bot: SlackBot) -> None:
     fake.fail("chat.update", ("status", 500), ("drop", None))
     await bot.click("review_account", "done", ALICE)
     assert len(fake.channel(ADMIN)) == 1
-    assert "alice" in str(fake.channel(ADMIN)[0].blocks)
+    assert "Alice Admin" in str(fake.channel(ADMIN)[0].blocks)
     assert not [d for d in await bot.svc.store.deliveries("slack") if d.status == "failed"]
 
 
@@ -83,5 +83,5 @@ async def test_rate_limits_on_edits_wait_and_keep_order(bot: SlackBot) -> None:
     await bot.click("contact_client", "done", ALICE)
     card = fake.channel(ADMIN)[0]
     text = str(card.blocks)
-    assert "Review AcmeCo" in text and text.count("alice") >= 2, "both answers are on the card"
+    assert "Review AcmeCo" in text and text.count("Alice Admin") >= 2, "both answers are on the card"
     assert len(fake.channel(ADMIN)) == 1

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.slack.harness import ALICE, SlackBot, sign
+from tests.slack.harness import ALICE, OSCAR, SlackBot, sign
 
 
 def command_body(text: str = "AcmeCo") -> bytes:
@@ -106,3 +106,89 @@ async def test_url_verification_challenge(bot: SlackBot) -> None:
     resp = await bot.post(body, "application/json")
     assert resp.status == 200
     assert "c-123" in await resp.text()
+
+
+# ---------------------------------------------------------------- signed but malformed: 400, nothing changed
+async def case_state(bot: SlackBot) -> tuple[int, list[tuple[str, int]]]:
+    case = (await bot.svc.store.list_cases())[0]
+    items = await bot.svc.store.get_items(case.id)
+    return len(await bot.svc.store.get_events(case.id)), sorted((i, r.version) for i, r in items.items())
+
+
+def click(bot: SlackBot, **changes: object) -> dict[str, object]:
+    payload = bot.click_payload("review_account", "done", ALICE)
+    payload.update(changes)
+    return payload
+
+
+def valued(bot: SlackBot, value: str) -> dict[str, object]:
+    payload = bot.click_payload("review_account", "done", ALICE)
+    payload["actions"] = [{**payload["actions"][0], "value": value}]
+    return payload
+
+
+MALFORMED_CLICKS = {
+    "actions-not-a-list": lambda bot: click(bot, actions={"action_id": "item_done#0"}),
+    "no-actions": lambda bot: click(bot, actions=[]),
+    "no-user": lambda bot: {k: v for k, v in click(bot).items() if k != "user"},
+    "empty-user": lambda bot: click(bot, user={"id": ""}),
+    "user-not-an-object": lambda bot: click(bot, user="U0ALICE"),
+    "version-1e999": lambda bot: valued(bot, '{"a":"done","c":"c1","i":"review_account","v":1e999}'),
+    "version-not-a-number": lambda bot: valued(bot, '{"a":"done","c":"c1","i":"review_account","v":"one"}'),
+    "value-not-json": lambda bot: valued(bot, "{not json"),
+    "no-trigger-id": lambda bot: {k: v for k, v in click(bot).items() if k != "trigger_id"},
+}
+
+
+@pytest.mark.parametrize("make", list(MALFORMED_CLICKS.values()), ids=list(MALFORMED_CLICKS))
+async def test_a_signed_malformed_click_is_400_and_changes_nothing(bot: SlackBot, make: object) -> None:
+    await bot.open_case()
+    before, calls = await case_state(bot), len(bot.fake.calls)
+    resp = await bot.interact(make(bot))  # type: ignore[operator]
+    assert resp.status == 400, await resp.text()
+    assert await case_state(bot) == before
+    assert bot.fake.calls[calls:] == [], "no listener ran"
+
+
+BAD_METADATA = [None, "", "not json", "[1]", '{"r": "{}"}', '{"r": "{\\"v\\": 1e999}"}']
+
+
+@pytest.mark.parametrize("metadata", BAD_METADATA,
+                         ids=["missing", "empty", "not-json", "not-an-object", "no-ref", "bad-ref"])
+async def test_a_signed_view_without_its_metadata_is_400(bot: SlackBot, metadata: str | None) -> None:
+    await bot.open_case()
+    await bot.interact(bot.click_payload("prepayment", "answer", ALICE))
+    view = dict(bot.fake.views[bot.fake.last_view_id or ""])
+    if metadata is None:
+        view.pop("private_metadata")
+    else:
+        view["private_metadata"] = metadata
+    before = await case_state(bot)
+    payload = {"type": "view_submission", "team": {"id": "T0FAKE"}, "user": {"id": ALICE.id},
+               "view": {**view, "state": {"values": {}}}}
+    resp = await bot.interact(payload)
+    assert resp.status == 400
+    assert await case_state(bot) == before
+
+
+@pytest.mark.parametrize("missing", ["trigger_id", "user_id"])
+async def test_a_signed_command_without_trigger_id_or_user_is_400(bot: SlackBot, missing: str) -> None:
+    fields = {"command": "/offboard", "text": "AcmeCo", "user_id": ALICE.id, "team_id": "T0FAKE",
+              "channel_id": "C0ADMIN", "trigger_id": "t-1"}
+    fields[missing] = ""
+    resp = await bot.post(urlencode(fields).encode(), "application/x-www-form-urlencoded")
+    assert resp.status == 400
+    await nothing_ran(bot)
+
+
+async def test_a_failed_private_note_does_not_turn_a_handled_click_into_an_error(bot: SlackBot) -> None:
+    await bot.open_case()
+    bot.fake.fail("chat.postEphemeral", ("status", 500), ("status", 500), ("status", 500))
+    resp = await bot.interact(bot.click_payload("review_account", "done", OSCAR))  # refused: a private note
+    assert resp.status == 200
+    bot.fake.fail("chat.postEphemeral", ("status", 500), ("status", 500), ("status", 500))
+    stale = bot.click_payload("review_account", "done", ALICE)
+    await bot.click("review_account", "done", ALICE)
+    stale["actions"][0]["action_ts"] = f"{time.time():.6f}"
+    resp = await bot.interact(stale)  # a stale click is told so privately; that note fails too
+    assert resp.status == 200

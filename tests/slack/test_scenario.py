@@ -11,10 +11,26 @@ from pathlib import Path
 
 from adapters.slack.scopes import METHOD_SCOPES, scopes_for
 from bot.documents.pdf import PdfUnavailable, weasyprint_module
+from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import ADMIN, ALICE, CASES, MARY, TECH, TOM, SlackBot, running_bot, stop_date
+from tests.slack.test_limits import texts
 
 ROOT = Path(__file__).resolve().parents[2]
+ITEM_IDS = [i for i in load_checklist(DEFAULT_CHECKLIST).items if "_" in i]
+
+
+def words_of(fake: FakeSlack, channel: str) -> str:
+    """Everything people read in a channel's messages as they stand now (cards edited in place)."""
+    return "\n".join(t for m in fake.channel(channel) for t in [m.text, *texts(m.blocks)])
+
+
+def assert_clean_words(text: str) -> None:
+    """No doubled status word, no status word in parentheses, no internal id."""
+    for doubled in ("Locked: Locked", "Does not apply: Does not apply", "(Locked:", "is na", "is skipped"):
+        assert doubled not in text, f"{doubled!r} in {text[:2000]}"
+    for item_id in ITEM_IDS:
+        assert item_id not in text, f"the id {item_id} is shown to people"
 
 
 async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
@@ -26,7 +42,7 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
     assert header["callback_id"] == "open_case"
     assert header["blocks"][0]["element"]["initial_value"] == "AcmeCo"
     done = await bot.submit(ALICE, stop_date=stop_date(), contact_name="Pat Client",
-                            contact_phone="+1 555 010 2030", contact_email="pat@acme.example")
+                            contact_phone="+1 202 555 0130", contact_email="pat@acme.example")
     assert done["response_action"] == "update"
     assert "Opened the offboarding case for AcmeCo" in json.dumps(done["view"])
     await bot.settle()
@@ -38,8 +54,15 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
     assert [m.text.split(":")[0] for m in fake.channel(ADMIN)] == ["Step 1 for AcmeCo"]
 
     # ---- Routing step one: Admin
+    admin = words_of(fake, ADMIN)
+    assert "Locked: Waits for an answer to “Are there any accounts receivable?”" in admin
+    await bot.click("review_account", "claim", ALICE)
+    assert "Held by Alice Admin" in words_of(fake, ADMIN)
     await bot.click("review_account", "done", ALICE)
     await bot.click("accounts_receivable", "no", ALICE)
+    admin = words_of(fake, ADMIN)
+    assert "Does not apply: “Are there any accounts receivable?” is no" in admin
+    assert_clean_words(admin)
     await bot.click("contact_client", "done", ALICE)
     await bot.click("prepayment", "answer", ALICE, dollars="$1,500", hours="10")
     await bot.click("cancel_recurring_billing", "done", ALICE)
@@ -49,8 +72,10 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
     await bot.click("unbundled_services", "no", ALICE)
     await bot.click("newsletter", "yes", ALICE)
     card = fake.message_with_block("act:quickbooks_terms")
-    assert "alice" in json.dumps(card.blocks), "the card says who did what"
+    assert "Alice Admin" in json.dumps(card.blocks), "the card names people as Slack shows them"
+    assert "— alice" not in json.dumps(card.blocks), "not by their handle"
     await bot.click("quickbooks_terms", "na", ALICE, reason="Terms are already net 0")
+    assert "> Not applicable: Terms are already net 0" in words_of(fake, ADMIN)
 
     # The hand-off: Tech's channel is pinged (its user group) with what Admin recorded, then gets its card.
     ping, tech_card = fake.channel(TECH)
@@ -61,6 +86,10 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
     assert any("handed off to Tech" in m.text for m in fake.thread(CASES, summary.ts))
 
     # ---- Routing step two: Tech (tasks ask for the hours logged)
+    tech = words_of(fake, TECH)
+    assert "Locked: Behind “When all tickets are closed”: the open tickets have not been reviewed yet" in tech
+    assert "Locked: Waits for “Determine whether any open tickets need to be worked" in tech
+    assert_clean_words(tech)
     await bot.click("removal_ticket", "answer", TOM, text="T-4711", hours="0.5")
     await bot.click("email_filtering", "no", TOM)
     await bot.click("verify_documentation", "done", TOM, hours="1")
@@ -68,10 +97,16 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
     await bot.click("backup_narrative", "done", TOM)
     await bot.click("open_tickets", "answer", TOM, tickets_0_number="T-100", tickets_0_title="Printer jams",
                     tickets_0_decision="billable", tickets_1_number="T-101", tickets_1_decision="close")
+    refused = len(fake.ephemerals)
+    await bot.interact(bot.click_payload("email_summary_report", "done", TOM))  # not a manager: refused
+    assert fake.ephemerals[refused]["text"] == \
+        "Only a manager can do “Service manager: email the summary report to AcmeCo”; you are not " \
+        "listed as a manager."
     await bot.click("email_summary_report", "done", MARY)  # the service manager, anywhere
-    await bot.click("close_unworked_tickets", "done", TOM)
-    await bot.click("open_tickets", "close_ticket", TOM)
-    await bot.click("open_tickets", "close_ticket", TOM)
+    await bot.click("close_unworked_tickets", "done", TOM)  # closes T-101, decided "close without completing"
+    tech = words_of(fake, TECH)
+    assert "#T-101: close without completing — closed" in tech and "Close #T-101" not in tech
+    await bot.click("open_tickets", "close_ticket", TOM)  # T-100, billable, worked and closed
     lines = [m.text for m in fake.thread(CASES, summary.ts)]
     assert any(line.startswith("Unlocked: When all tickets are closed") for line in lines)
     await bot.click("remove_rmm_agents", "done", TOM, hours="2")
@@ -105,7 +140,8 @@ async def test_walk_the_whole_sop_in_slack(bot: SlackBot) -> None:
     cards = [m for m in fake.messages if any(b.get("block_id") == "head" for b in m.blocks)]
     assert [(m.channel, m.text.split(":")[0]) for m in cards] == [
         (ADMIN, "Step 1 for AcmeCo"), (TECH, "Step 2 for AcmeCo"), (ADMIN, "Step 3 for AcmeCo")]
-    assert len([c for c in fake.ok_calls("chat.postMessage") if "head" in json.dumps(c.args["blocks"])]) == 3
+    posts = [c for c in fake.ok_calls("chat.postMessage") if '"head"' in json.dumps(c.args["blocks"])]
+    assert len(posts) == 3
     assert fake.rejections == [], "every block and view passed slack_sdk.models"
     assert not [d for d in await bot.svc.store.deliveries("slack") if d.status == "failed"]
 

@@ -202,7 +202,7 @@ class TeamsBot:
     async def open_case(self, client: str = "AcmeCo", who: Person = ALICE, **header: str) -> dict[str, Any]:
         """``offboard CLIENT`` in a personal chat, the header form filled in; waits for the outbox."""
         (form,) = await self.say(f"offboard {client}", who)
-        fields = {"stop_date": stop_date(), "contact_name": "Pat Client", "contact_phone": "+1 555 010 2030",
+        fields = {"stop_date": stop_date(), "contact_name": "Pat Client", "contact_phone": "+1 202 555 0130",
                   "contact_email": "pat@acme.example", **header}
         answer = await self.submit(form, who, "open_case", **fields)
         await self.settle()

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from adapters.teams.commands import teams_command, without_bot_mention
 from tests.teams.harness import ADMIN, ALICE, BOT_ID, CASES, OSCAR, TOM, TeamsBot, stop_date
 
-HEADER = {"stop_date": stop_date(), "contact_name": "Pat", "contact_phone": "+1 555 010 2030",
+HEADER = {"stop_date": stop_date(), "contact_name": "Pat", "contact_phone": "+1 202 555 0130",
           "contact_email": "pat@acme.example"}
 
 

@@ -102,7 +102,7 @@ async def test_when_the_channel_cannot_be_read_the_post_waits_rather_than_repeat
         await bot.say("offboard AcmeCo", ALICE)  # personal chats need no reference
         (form,) = [m for m in fake.messages if m.channel.startswith("a:")]
         await bot.submit(form, ALICE, "open_case", stop_date="2099-01-31", contact_name="Pat",
-                         contact_phone="+1 555 010 2030", contact_email="pat@acme.example")
+                         contact_phone="+1 202 555 0130", contact_email="pat@acme.example")
         deadline = time.monotonic() + 10
         while not any("cannot look" in (d.last_error or "") for d in await bot.svc.store.deliveries("teams")):
             assert time.monotonic() < deadline, "the delivery never asked to look"

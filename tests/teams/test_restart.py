@@ -84,7 +84,7 @@ async def test_a_post_whose_answer_was_lost_then_a_restart_is_one_message(tmp_pa
         await bot.install()
         (form,) = await bot.say("offboard AcmeCo", ALICE)
         await bot.submit(form, ALICE, "open_case", stop_date=stop_date(), contact_name="Pat",
-                         contact_phone="+1 555 010 2030", contact_email="pat@acme.example")
+                         contact_phone="+1 202 555 0130", contact_email="pat@acme.example")
         await until(lambda: any(c.fault == "hang" for c in fake.calls))
         first.send_signal(signal.SIGKILL)
         await first.wait()

@@ -63,9 +63,8 @@ async def test_walk_the_whole_sop_in_teams(bot: TeamsBot) -> None:
         "tickets:0:number": "T-100", "tickets:0:title": "Printer jams", "tickets:0:decision": "billable",
         "tickets:1:number": "T-101", "tickets:1:decision": "close"})
     await bot.click("email_summary_report", "done", MARY)  # the service manager, through the managers' group
-    await bot.click("close_unworked_tickets", "done", TOM)
-    await bot.click("open_tickets", "close_ticket", TOM)
-    await bot.click("open_tickets", "close_ticket", TOM)
+    await bot.click("close_unworked_tickets", "done", TOM)  # closes T-101, decided "close without completing"
+    await bot.click("open_tickets", "close_ticket", TOM)  # T-100, billable: worked, then closed
     lines = [m.text for m in fake.thread(CASES, summary.id)]
     assert any(line.startswith("Unlocked: When all tickets are closed") for line in lines)
     await bot.click("remove_rmm_agents", "done", TOM, hours="2")

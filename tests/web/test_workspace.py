@@ -10,7 +10,7 @@ from typing import Any
 from tests.web.conftest import ROOT, Server
 
 HEADER = {"stop_date": "2026-12-31", "contact_name": "Pat Client",
-          "contact_phone": "+1 555 010 2030", "contact_email": "pat@acme.example"}
+          "contact_phone": "+1 202 555 0130", "contact_email": "pat@acme.example"}
 
 
 class Person:
@@ -77,7 +77,9 @@ class Person:
         await self.round_trip(dialog.locator("button.primary").click)
 
     async def flash(self) -> str:
-        return str(await self.page.locator("#flash").inner_text())
+        """The notice's words (without its dismiss button)."""
+        text = str(await self.page.locator("#flash").inner_text())
+        return text.removesuffix("×").rstrip()
 
 
 async def new_person(browser: Any, server: Server, persona: str, path: str) -> Person:
@@ -104,10 +106,17 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     await admin.click("review_account", "done")
     await admin.click("accounts_receivable", "no")
     assert await admin.status("payment_arrangements") == "skipped"
+    assert "Does not apply: “Are there any accounts receivable?” is no" in \
+        await admin.item("payment_arrangements").inner_text()
+    await admin.click("contact_client", "claim")
+    assert "held by Admin member" in await admin.item("contact_client").inner_text()
     await admin.click("contact_client", "done")
     await admin.click("prepayment", "answer", dollars="abc", hours="10")
     error = admin.page.locator('dialog[open] [data-error-for="dollars"]')
     assert "dollar amount" in await error.inner_text(), "inline validation error"
+    await admin.page.locator("dialog[open] button[data-close]").click()
+    await admin.click("prepayment", "answer", dollars="9" * 30, hours="10")  # was an HTTP 500
+    assert "Amount ($) is over the limit of $1,000,000.00" in await error.inner_text()
     await admin.page.locator("dialog[open] button[data-close]").click()
     await admin.click("prepayment", "answer", dollars="1,500", hours="10")
     assert "$1,500.00 for 10.00 hours" in await admin.item("prepayment").inner_text()
@@ -115,7 +124,8 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     # Someone from Tech clicks an Admin item: refused, nothing changes.
     await tech.go("/w/admin")
     await tech.click("cancel_recurring_billing", "done")
-    assert "Admin department" in await tech.flash()
+    assert await tech.flash() == ("This item belongs to the Admin department and you are not a member of it. "
+                                  "Ask someone in Admin or a manager.")
     assert await tech.status("cancel_recurring_billing") == "open"
     await tech.go("/w/tech")
 
@@ -125,6 +135,7 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     await admin.click("keep_other_contracts", "done")
     await admin.click("unbundled_services", "no")
     await admin.click("quickbooks_terms", "na", reason="Terms already net 0")
+    assert "Not applicable: Terms already net 0" in await admin.item("quickbooks_terms").inner_text()
     await admin.click("newsletter", "no")
     assert await tech.page.locator(".handoff").count() == 0
     await admin.click("remove_from_newsletter", "done")
@@ -146,15 +157,21 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     await tech.click("verify_documentation", "done")
     await tech.click("deliver_documentation", "answer", choice="electronic")
     await tech.click("backup_narrative", "done")
+    await tech.click("open_tickets", "answer")  # saved empty: refused, and says how to say "none"
+    error = tech.page.locator('dialog[open] [data-error-for="tickets"]')
+    assert "choose “No open tickets” instead" in await error.inner_text()
+    await tech.page.locator("dialog[open] button[data-close]").click()
     await tech.click("open_tickets", "answer", **{
         "tickets-0-number": "T-100", "tickets-0-title": "Printer jams", "tickets-0-decision": "billable",
         "tickets-1-number": "T-101", "tickets-1-title": "Old VPN request", "tickets-1-decision": "close",
     })
     assert await tech.status("remove_rmm_agents") == "locked"
-    assert "tickets still open" in await tech.item("remove_rmm_agents").inner_text()
+    rmm = await tech.item("remove_rmm_agents").inner_text()
+    assert "Locked: Behind “When all tickets are closed”: 2 of 2 tickets still open" in rmm
+    assert "Locked: Locked" not in rmm and "all_tickets_closed" not in rmm
     await _screenshot(tech)  # mid-case: the gate holds the RMM items
-    await tech.click("close_unworked_tickets", "done")
-    await tech.click("open_tickets", "close_ticket")
+    await tech.click("close_unworked_tickets", "done")  # closes T-101, "close without completing"
+    assert "and closed ticket(s) #T-101" in await tech.flash()
     await tech.click("open_tickets", "close_ticket")
     assert await tech.status("remove_rmm_agents") == "open"
     await tech.click("remove_rmm_agents", "done", hours="2")
@@ -176,13 +193,19 @@ async def test_walk_the_sop_in_the_browser(browser: Any, server: Server) -> None
     await admin.click("invoices_settled", "confirm")
     await admin.click("file_paperwork", "done")
     await admin.click("move_paper_contracts", "done")
-    await admin.click("rebate", "answer")  # accepts the computed default
+    await admin.click("rebate", "answer", dollars="1,500", hours="10")  # more than the unused labor
+    dialog = admin.page.locator("dialog[open]")
+    error = dialog.locator('[data-error-for="dollars"]')
+    assert "more than the unused prepaid labor" in await error.inner_text()
+    assert await dialog.locator("[name=dollars]").input_value() == "1,500", "the values are kept"
+    assert await dialog.locator("button.primary").inner_text() == "Save anyway"
+    await admin.round_trip(dialog.locator("button.primary").click)
     # The case is complete: every step card folds to one line; opened, it shows every answer.
     finished = admin.page.locator('details.finished[data-step="admin_three"]')
     assert "✔ 7/7 · last step done" in await finished.locator("summary").inner_text()
     assert await admin.page.locator("#feed > .card").count() == 0, "no live card is left"
     await finished.locator("summary").click()
-    assert "$1,125.00 for 7.50 hours" in await admin.item("rebate").inner_text()
+    assert "$1,500.00 for 10.00 hours" in await admin.item("rebate").inner_text()
 
     # ---- the managers' dashboard
     await admin.go("/dashboard")
@@ -259,3 +282,45 @@ async def test_cancel_from_the_composer_asks_for_a_reason(browser: Any, server: 
     await admin.go(f"/w/cases/{case_id}")
     assert "cancelled" in await admin.page.locator(".summary .badge").first.inner_text()
     assert "Client decided to stay" in await admin.page.locator(".thread").inner_text()
+
+
+async def test_a_cancelled_case_reopens_from_the_composer_with_a_reason(browser: Any, server: Server) -> None:
+    admin = await new_person(browser, server, "dept:admin", "/w/cases")
+    case_id = await admin.open_case("Delta Inc", HEADER)
+    await admin.go("/w/cases")
+    await admin.say("/offboard cancel delta inc")
+    cancel = admin.page.locator("#cancel-dialog")
+    await cancel.wait_for(state="visible")
+    await cancel.locator("[name=reason]").fill("Client decided to stay")
+    await cancel.locator("button.danger").click()
+    await cancel.wait_for(state="hidden")
+    await admin.say("/offboard reopen Delta Inc")
+    dialog = admin.page.locator("#reopen-dialog")
+    await dialog.wait_for(state="visible")
+    assert await dialog.locator("h2").inner_text() == "Reopen the cancelled case for Delta Inc?"
+    await dialog.locator("[name=reason]").fill("They are leaving after all")
+    await dialog.locator("button.primary").click()
+    await dialog.wait_for(state="hidden")
+    await admin.go(f"/w/cases/{case_id}")
+    assert "open" in await admin.page.locator(".summary .badge").first.inner_text()
+    assert "Reopened the case for Delta Inc: They are leaving after all" in \
+        await admin.page.locator(".thread").inner_text()
+
+
+async def test_status_goes_to_the_open_case_and_names_the_others(browser: Any, server: Server) -> None:
+    admin = await new_person(browser, server, "dept:admin", "/w/cases")
+    first = await admin.open_case("Echo GmbH", HEADER)
+    await admin.go("/w/cases")
+    await admin.say("/offboard cancel echo gmbh")
+    cancel = admin.page.locator("#cancel-dialog")
+    await cancel.wait_for(state="visible")
+    await cancel.locator("[name=reason]").fill("Opened by mistake")
+    await cancel.locator("button.danger").click()
+    await cancel.wait_for(state="hidden")
+    second = await admin.open_case("Echo GmbH", HEADER)
+    await admin.go("/w/cases")
+    async with admin.page.expect_navigation(url=f"**/w/cases/{second}"):
+        await admin.say("/offboard status ECHO GMBH")
+    await admin.page.locator("#flash:not([hidden])").wait_for()
+    assert f"Echo GmbH has 2 cases; this is the open one ({second}). Not shown: {first} (cancelled" in \
+        await admin.flash()

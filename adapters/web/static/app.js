@@ -132,6 +132,25 @@ async function refresh(force) {
   window.offboardRev += 1;
 }
 
+// An unusual answer (NeedsConfirmation): the dialog keeps its values and offers "Save anyway".
+function askToConfirm(form) {
+  let flag = form.querySelector('input[name="confirmed"]');
+  if (!flag) {
+    flag = document.createElement("input");
+    flag.type = "hidden";
+    flag.name = "confirmed";
+    form.appendChild(flag);
+  }
+  flag.value = "yes";
+  form.querySelector("button.primary").textContent = "Save anyway";
+}
+
+function resetConfirm(dialog) {
+  dialog.querySelectorAll('input[name="confirmed"]').forEach((flag) => flag.remove());
+  const save = dialog.querySelector("button.primary");
+  if (save) save.textContent = "Save";
+}
+
 // ------------------------------------------------------------------ step cards
 async function act(form, dialogForm) {
   const source = dialogForm || form;
@@ -139,8 +158,10 @@ async function act(form, dialogForm) {
   const caseId = source.querySelector('[name="case_id"]').value;
   const itemId = source.querySelector('[name="item_id"]').value;
   if (!result.ok) {
-    if (dialogForm) showErrors(dialogForm, result);
-    else {
+    if (dialogForm) {
+      showErrors(dialogForm, result);
+      if (result.confirm) askToConfirm(dialogForm);
+    } else {
       flash(result.error, result.refused ? "refused" : "error");
       noteAt(caseId, itemId, result.error, result.refused ? "refused" : "error");
     }
@@ -179,7 +200,17 @@ async function composer(form) {
     dialog.showModal();
   } else if (result.cancel) {
     openCancel(result.cancel.case_id, result.cancel.client);
+  } else if (result.reopen) {
+    const dialog = document.getElementById("reopen-dialog");
+    const reopen = dialog.querySelector("form");
+    clearErrors(reopen);
+    reopen.querySelector('[name="case_id"]').value = result.reopen.case_id;
+    dialog.querySelector("[data-client]").textContent = result.reopen.client;
+    dialog.querySelector("[data-status]").textContent = result.reopen.status;
+    dialog.showModal();
   } else if (result.go) {
+    // The client has other cases: say so on the page we go to.
+    if (result.note) sessionStorage.setItem("offboardNote", result.note);
     location.href = result.go;
   } else if (result.reply) {
     reply.textContent = result.reply;
@@ -202,7 +233,10 @@ document.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (form.dataset.dialog) {
       const dialog = document.getElementById(form.dataset.dialog);
-      if (!dialog.open) dialog.showModal();  // what was typed before stays (Escape only hides it)
+      if (!dialog.open) {
+        resetConfirm(dialog);  // "Save anyway" holds for the answer it was asked about only
+        dialog.showModal();  // what was typed before stays (Escape only hides it)
+      }
       return;
     }
     await once(form, () => act(form, null));
@@ -219,6 +253,15 @@ document.addEventListener("submit", async (event) => {
       if (!result.ok) { showErrors(form, result); return; }
       form.closest("dialog").close();
       location.href = `/w/cases/${result.case_id}`;
+    });
+  } else if (form.classList.contains("reopen-case")) {
+    event.preventDefault();
+    await once(form, async () => {
+      const result = await post("/w/reopen", new FormData(form));
+      if (!result.ok) { showErrors(form, result); return; }
+      form.closest("dialog").close();
+      flash(result.message, "ok");
+      await refresh();
     });
   } else if (form.classList.contains("cancel-case")) {
     event.preventDefault();
@@ -294,6 +337,12 @@ function listen() {
     note.textContent = "Live updates are off (too many open tabs, or the server went away): reload to resume.";
     note.hidden = false;
   };
+}
+
+const arrivalNote = sessionStorage.getItem("offboardNote");
+if (arrivalNote) {
+  sessionStorage.removeItem("offboardNote");
+  flash(arrivalNote, "stale");
 }
 
 listen();
