@@ -1,12 +1,14 @@
 """Platform-neutral views: what adapters render as Block Kit, Adaptive Cards or HTML.
 
 Views are plain frozen dataclasses; ``to_json`` turns one into the dict that
-travels in an outbox notice. Every string in a view is plain text: escaping
+travels in an outbox notice and ``from_json`` reads it back (for every sender
+alike). Every string in a view is plain text: escaping
 is the adapter's job, for its own surface.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -92,6 +94,15 @@ class StepCard:
         """The dict that travels in a notice."""
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> StepCard:
+        """The StepCard a "card" notice carries."""
+        items = tuple(
+            ItemView(**{**i, "actions": tuple(_action(a) for a in i.get("actions", ())),
+                        "tickets": tuple(TicketView(**t) for t in i.get("tickets", ()))})
+            for i in data["items"])
+        return cls(**{**data, "items": items})
+
 
 @dataclass(frozen=True)
 class StepProgress:
@@ -127,6 +138,13 @@ class CaseSummary:
         """The dict that travels in a notice."""
         return asdict(self)
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CaseSummary:
+        """The CaseSummary a "summary" notice carries."""
+        return cls(**{**data, "steps": tuple(StepProgress(**s) for s in data["steps"]),
+                      "header": tuple((str(k), str(v)) for k, v in data.get("header", ())),
+                      "needs_manager": tuple(data.get("needs_manager", ()))})
+
 
 @dataclass(frozen=True)
 class RecordedLine:
@@ -156,3 +174,14 @@ class HandoffView:
     def to_json(self) -> dict[str, Any]:
         """The dict that travels in a notice."""
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HandoffView:
+        """The HandoffView a "handoff" notice carries."""
+        return cls(**{**data, "recorded": tuple(RecordedLine(**r) for r in data["recorded"]),
+                      "changed": tuple(RecordedLine(**r) for r in data.get("changed", ()))})
+
+
+def _action(a: Mapping[str, Any]) -> ActionView:
+    inputs = tuple(InputField(**{**f, "choices": tuple(f.get("choices", ()))}) for f in a.get("inputs", ()))
+    return ActionView(**{**a, "inputs": inputs})

@@ -8,9 +8,7 @@ it left out, with a link to the whole step on the dashboard.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 from adapters.slack.blocks import (
     MAX_BUTTONS,
@@ -28,7 +26,7 @@ from adapters.slack.blocks import (
 from adapters.slack.ids import Act, ItemRef
 from adapters.slack.modals import TICKETS_PAGE
 from dialogs.reasons import STATUS_WORDS
-from dialogs.views import ActionView, InputField, ItemView, StepCard, TicketView
+from dialogs.views import ActionView, ItemView, StepCard, TicketView
 
 ICONS = {"open": ":white_large_square:", "done": ":white_check_mark:", "na": ":heavy_minus_sign:",
          "locked": ":lock:", "skipped": ":fast_forward:"}
@@ -38,18 +36,6 @@ _RANK = {"open": 0, "locked": 1}
 _SHOWN_TICKETS = 10
 
 
-def card_from_json(data: Mapping[str, Any]) -> StepCard:
-    """The StepCard a "card" notice carries."""
-    items = tuple(
-        ItemView(**{**i, "actions": tuple(_action(a) for a in i.get("actions", ())),
-                    "tickets": tuple(TicketView(**t) for t in i.get("tickets", ()))})
-        for i in data["items"])
-    return StepCard(**{**data, "items": items})
-
-
-def _action(a: Mapping[str, Any]) -> ActionView:
-    inputs = tuple(InputField(**{**f, "choices": tuple(f.get("choices", ()))}) for f in a.get("inputs", ()))
-    return ActionView(**{**a, "inputs": inputs})
 
 
 def card_message(card: StepCard, public_url: str | None) -> Message:

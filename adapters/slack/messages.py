@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from adapters.slack.blocks import (
     MAX_MESSAGE_BLOCKS,
@@ -18,23 +17,11 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.cards import STEP_ICONS, item_blocks
 from dialogs.reasons import STATE_PHRASES
-from dialogs.views import CaseSummary, HandoffView, RecordedLine, StepCard, StepProgress
+from dialogs.views import CaseSummary, HandoffView, StepCard
 
 CASE_ICONS = {"open": ":large_blue_circle:", "completed": ":white_check_mark:", "cancelled": ":no_entry:"}
 
 
-def summary_from_json(data: Mapping[str, Any]) -> CaseSummary:
-    """The CaseSummary a "summary" notice carries."""
-    steps = tuple(StepProgress(**s) for s in data["steps"])
-    header = tuple((str(k), str(v)) for k, v in data.get("header", ()))
-    return CaseSummary(**{**data, "steps": steps, "header": header,
-                          "needs_manager": tuple(data.get("needs_manager", ()))})
-
-
-def handoff_from_json(data: Mapping[str, Any]) -> HandoffView:
-    """The HandoffView a "handoff" notice carries."""
-    return HandoffView(**{**data, "recorded": tuple(RecordedLine(**r) for r in data["recorded"]),
-                          "changed": tuple(RecordedLine(**r) for r in data.get("changed", ()))})
 
 
 def summary_blocks(s: CaseSummary, public_url: str | None) -> list[Block]:

@@ -25,19 +25,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.ports import DocumentService, PermanentFailure, RenderedDocument, RetryLater
 from adapters.slack.blocks import Message, dashboard_link, md
-from adapters.slack.cards import card_from_json, card_message
+from adapters.slack.cards import card_message
 from adapters.slack.config import SlackSettings
 from adapters.slack.ids import METADATA_EVENT, SENDER
 from adapters.slack.messages import (
-    handoff_from_json,
     handoff_message,
     line_message,
     manager_item_message,
     managers_message,
-    summary_from_json,
     summary_message,
 )
 from dialogs.errors import OffboardError
+from dialogs.views import CaseSummary, HandoffView, StepCard
 from storage.base import MessageRef, Notice, Store
 
 log = logging.getLogger(__name__)
@@ -118,18 +117,18 @@ class SlackSender:
     async def _send(self, notice: Notice, ref: MessageRef | None) -> MessageRef | None:
         p, public = notice.payload, self.settings.public_url
         if notice.kind == "summary":
-            message = summary_message(summary_from_json(p["summary"]), public)
+            message = summary_message(CaseSummary.from_json(p["summary"]), public)
         elif notice.kind == "card":
-            message = card_message(card_from_json(p["card"]), public)
+            message = card_message(StepCard.from_json(p["card"]), public)
         elif notice.kind == "thread":
             message = line_message(str(p.get("text", "")))
         elif notice.kind == "handoff":
-            handoff = handoff_from_json(p["handoff"])
+            handoff = HandoffView.from_json(p["handoff"])
             message = handoff_message(handoff, self._department_mention(handoff.to_department), public)
         elif notice.kind == "managers":
             message = managers_message(str(p.get("text", "")), self._managers_mention())
         elif notice.kind == "manager_item":
-            message = manager_item_message(card_from_json(p["card"]), self._managers_mention(), public)
+            message = manager_item_message(StepCard.from_json(p["card"]), self._managers_mention(), public)
         elif notice.kind == "document":
             await self._document(notice)
             return None

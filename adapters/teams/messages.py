@@ -7,30 +7,19 @@ stays in TextRuns, so no client name can mention anyone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from adapters.teams.cards import Element, card, clip, heading, link_run, open_url, para, run, subtle
 from adapters.teams.settings_parts import Mention
 from adapters.teams.stepcard import STEP_ICONS
 from dialogs.commands import help_text
 from dialogs.replies import case_line, handoff_head, progress
-from dialogs.views import CaseSummary, HandoffView, RecordedLine, StepProgress
+from dialogs.views import CaseSummary, HandoffView
 
 CASE_ICONS = {"open": "🔵", "completed": "✅", "cancelled": "⛔"}
 MAX_LINES = 40
 
 
-def summary_from_json(data: Mapping[str, Any]) -> CaseSummary:
-    """The CaseSummary a "summary" notice carries."""
-    steps = tuple(StepProgress(**s) for s in data["steps"])
-    header = tuple((str(k), str(v)) for k, v in data.get("header", ()))
-    return CaseSummary(**{**data, "steps": steps, "header": header})
-
-
-def handoff_from_json(data: Mapping[str, Any]) -> HandoffView:
-    """The HandoffView a "handoff" notice carries."""
-    return HandoffView(**{**data, "recorded": tuple(RecordedLine(**r) for r in data["recorded"])})
 
 
 def mention_entities(people: Sequence[Mention]) -> tuple[Element | None, list[Element]]:
@@ -80,9 +69,19 @@ def line_card(text: str) -> Element:
 
 
 def handoff_card(h: HandoffView, mentions: Sequence[Mention], public_url: str | None) -> Element:
-    """The ping to the next department, with what the previous step recorded."""
+    """The ping to the next department, with what the previous step recorded.
+
+    A step reopened after its hand-off (an answer undone), or complete again, tells the
+    same department in its own words, with the answers that changed.
+    """
     line, entities = mention_entities(mentions)
     body: list[Element] = [line] if line else []
+    if h.kind != "handoff":
+        body.append(para(run(h.client, 300, weight="bolder"), run(": "), run(h.note or "", 1500)))
+        for r in h.changed[:MAX_LINES]:
+            body.append(para(run("• "), run(r.text, 400), run(": "), run(r.value_text, 600, weight="bolder"),
+                             spacing="none"))
+        return card(body, fallback=f"{h.client}: {h.note or ''}"[:200], entities=entities)
     body.append(para(run(handoff_head(h), 2000)))
     if h.recorded:
         body.append(para(run(f"What {h.from_department} recorded:", 200, weight="bolder")))

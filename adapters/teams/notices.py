@@ -22,13 +22,13 @@ from adapters.teams.links import document_url
 from adapters.teams.messages import (
     document_card,
     handoff_card,
-    handoff_from_json,
     line_card,
     managers_card,
+    mention_entities,
     summary_card,
-    summary_from_json,
 )
-from adapters.teams.stepcard import card_from_json, step_parts
+from adapters.teams.stepcard import manager_item_card, step_parts
+from dialogs.views import CaseSummary, HandoffView, StepCard
 from storage.base import Notice, Store
 
 FORMAT_LABELS = {"pdf": "PDF", "html": "HTML", "md": "Markdown"}
@@ -49,12 +49,13 @@ class Renderer:
                  clock: Callable[[], float] = time.time) -> None:
         self.settings, self.formats, self.clock = settings, formats, clock
         self.kinds: dict[str, Callable[[dict[str, Any]], list[Element]]] = {
-            "summary": lambda p: [summary_card(summary_from_json(p["summary"]), settings.public_url)],
-            "card": lambda p: step_parts(card_from_json(p["card"]), settings.public_url),
+            "summary": lambda p: [summary_card(CaseSummary.from_json(p["summary"]), settings.public_url)],
+            "card": lambda p: step_parts(StepCard.from_json(p["card"]), settings.public_url),
             "thread": lambda p: [line_card(str(p.get("text", "")))],
             "handoff": self._handoff,
             "managers": lambda p: [managers_card(str(p.get("text", "")), settings.manager_mentions)],
             "document": lambda p: [self.document(p)],
+            "manager_item": self._manager_item,
         }
 
     def cards(self, notice: Notice) -> list[Element] | None:
@@ -63,9 +64,14 @@ class Renderer:
         return None if make is None else make(notice.payload)
 
     def _handoff(self, payload: dict[str, Any]) -> list[Element]:
-        h = handoff_from_json(payload["handoff"])
+        h = HandoffView.from_json(payload["handoff"])
         dept = self.settings.departments.get(h.to_department)
         return [handoff_card(h, dept.mentions if dept else (), self.settings.public_url)]
+
+    def _manager_item(self, payload: dict[str, Any]) -> list[Element]:
+        line, entities = mention_entities(self.settings.manager_mentions)
+        step = StepCard.from_json(payload["card"])
+        return [manager_item_card(step, line, entities, self.settings.public_url)]
 
     def document(self, payload: dict[str, Any]) -> Element:
         """A document card: a signed download link per format."""

@@ -8,7 +8,6 @@ never from a list of item ids: a new engine action needs no change here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from adapters.teams.cards import (
@@ -26,25 +25,13 @@ from adapters.teams.cards import (
 )
 from adapters.teams.ids import ItemRef
 from dialogs.replies import answered_line, item_reason, step_status
-from dialogs.views import ActionView, InputField, ItemView, StepCard, TicketView
+from dialogs.views import ItemView, StepCard, TicketView
 
 ICONS = {"open": "⬜", "done": "✅", "na": "➖", "locked": "🔒", "skipped": "⏭️"}
 STEP_ICONS = {"complete": "✅", "active": "▶️", "waiting": "⏳"}
 MAX_TICKET_LINES = 15
 
 
-def card_from_json(data: Mapping[str, Any]) -> StepCard:
-    """The StepCard a "card" notice carries."""
-    items = tuple(
-        ItemView(**{**i, "actions": tuple(_action(a) for a in i.get("actions", ())),
-                    "tickets": tuple(TicketView(**t) for t in i.get("tickets", ()))})
-        for i in data["items"])
-    return StepCard(**{**data, "items": items})
-
-
-def _action(a: Mapping[str, Any]) -> ActionView:
-    inputs = tuple(InputField(**{**f, "choices": tuple(f.get("choices", ()))}) for f in a.get("inputs", ()))
-    return ActionView(**{**a, "inputs": inputs})
 
 
 def step_parts(step: StepCard, public_url: str | None) -> list[dict[str, Any]]:
@@ -83,11 +70,12 @@ def _part(step: StepCard, body: list[Element], n: int, of: int, public_url: str 
     return card([*head, *body, foot], fallback=fallback)
 
 
-def item_block(step: StepCard, item: ItemView) -> Element:
+def item_block(step: StepCard, item: ItemView, ident: str = "item-") -> Element:
     """One item: its state, its answer and who gave it, and its buttons."""
     first = [run(f"{ICONS.get(item.status, '')} " + ("↳ " if item.depth else "")), run(item.text, 600)]
     if item.manager_only:
-        first.append(run(" (manager)", italic=True, isSubtle=True))
+        waits = item.status == "open" and step.case_status == "open"
+        first.append(run(" (waits for a manager)" if waits else " (manager)", italic=True, isSubtle=True))
     lines: list[Element] = [para(*first)]
     answered = answered_line(item)
     if answered:
@@ -106,7 +94,24 @@ def item_block(step: StepCard, item: ItemView) -> Element:
         buttons = [item_button(ItemRef(a.action, step.case_id, a.item_id, a.version, a.arg), a.label, a.style)
                    for a in item.actions]
         lines.append(actions(buttons))
-    return container(lines, ident=f"item-{item.id}", separator=True)
+    return container(lines, ident=f"{ident}{item.id}", separator=True)
+
+
+def manager_item_card(step: StepCard, mentions: Element | None, entities: list[Element],
+                      public_url: str | None) -> dict[str, Any]:
+    """An item only a manager may do, with its buttons, for the managers' channel (edited as it changes)."""
+    item = step.items[0]
+    waiting = item.status == "open" and step.case_status == "open"
+    where = f"step {step.number} · {step.title} ({step.department_label})"
+    state = f" waits for a manager: {where}" if waiting else f": {where} no longer waits for a manager"
+    head = para(run(step.client, 300, weight="bolder"), run(state))
+    dashboard = f"{public_url}/dashboard/{step.case_id}" if public_url else None
+    foot = para(run(f"Case {step.case_id} · ", isSubtle=True), link_run("Show on the dashboard", dashboard),
+                separator=True)
+    block = item_block(step, item, "managers-item-")
+    body = [*([mentions] if mentions and waiting else []), head, block, foot]
+    return card(body, fallback=f"{step.client}: “{item.text}” waits for a manager"[:200],
+                entities=entities if waiting else [])
 
 
 def ticket_lines(tickets: tuple[TicketView, ...]) -> list[Element]:

@@ -62,7 +62,12 @@ async def test_walk_the_whole_sop_in_teams(bot: TeamsBot) -> None:
     await bot.click("open_tickets", "answer", TOM, **{
         "tickets:0:number": "T-100", "tickets:0:title": "Printer jams", "tickets:0:decision": "billable",
         "tickets:1:number": "T-101", "tickets:1:decision": "close"})
+    # The manager-only item waits: the managers are told where they work, with its button.
+    (waits,) = [m for m in fake.channel(CASES) if "waits for a manager" in m.text]
+    assert "Service manager: email the summary report to AcmeCo" in waits.text
+    assert "[Done]" in waits.text and "(waits for a manager)" in fake.showing("email_summary_report").text
     await bot.click("email_summary_report", "done", MARY)  # the service manager, through the managers' group
+    assert "no longer waits for a manager" in waits.text and "[Done]" not in waits.text
     await bot.click("close_unworked_tickets", "done", TOM)  # closes T-101, decided "close without completing"
     await bot.click("open_tickets", "close_ticket", TOM)  # T-100, billable: worked, then closed
     lines = [m.text for m in fake.thread(CASES, summary.id)]
