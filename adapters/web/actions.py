@@ -162,22 +162,22 @@ async def _case_command(ws: Workspace, actor: Actor, cmd: Command, request: web.
 
 async def cancel_case(request: web.Request) -> web.StreamResponse:
     """Cancel, after the confirmation dialog."""
-    ws, actor = request.app[WORKSPACE], visitor(request).actor
-    if actor is None:
-        return refuse(READ_ONLY)
-    form = await _form(request)
-    return await _run(ws, lambda: ws.svc.engine.cancel_case(
-        form.get("case_id", ""), form.get("reason", ""), actor, request_id=form.get("request_id") or None))
+    return await _with_reason(request, "cancel")
 
 
 async def reopen_case(request: web.Request) -> web.StreamResponse:
     """Reopen a cancelled or completed case, after the dialog that asks why."""
+    return await _with_reason(request, "reopen")
+
+
+async def _with_reason(request: web.Request, what: str) -> web.Response:
     ws, actor = request.app[WORKSPACE], visitor(request).actor
     if actor is None:
         return refuse(READ_ONLY)
     form = await _form(request)
-    return await _run(ws, lambda: ws.svc.engine.reopen_case(
-        form.get("case_id", ""), form.get("reason", ""), actor, request_id=form.get("request_id") or None))
+    command = ws.svc.engine.cancel_case if what == "cancel" else ws.svc.engine.reopen_case
+    return await _run(ws, lambda: command(form.get("case_id", ""), form.get("reason", ""), actor,
+                                          request_id=form.get("request_id") or None))
 
 
 async def act_as(request: web.Request) -> web.StreamResponse:
