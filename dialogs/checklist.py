@@ -49,6 +49,28 @@ class NearDate:
 
 
 @dataclass(frozen=True)
+class DueRule:
+    """``due = { before = "stop_date", business_days = 5 }``: when an item is due (see dialogs.due).
+
+    ``anchor``: ``opened``, a date field of the header, or a date item; ``relation``: after, before
+    or on; ``days`` counted as working days when ``business``.
+    """
+
+    anchor: str
+    relation: str
+    days: int = 0
+    business: bool = False
+
+    def describe(self) -> str:
+        """The rule in words: "5 business days before stop_date"."""
+        if self.relation == "on":
+            return f"on {self.anchor}"
+        unit = "business day" if self.business else "day"
+        count = f"{self.days} {unit}{'s' if self.days != 1 else ''} " if self.days else ""
+        return f"{count}{self.relation} {self.anchor}"
+
+
+@dataclass(frozen=True)
 class HeaderField:
     """One field of the case header, asked before anything is posted."""
 
@@ -95,6 +117,7 @@ class ItemDef:
     confirm_unused: bool = False  # a rebate over the unused prepaid labor asks to confirm
     not_before: str | None = None  # a header date this date may not precede
     confirm_near: NearDate | None = None
+    due: DueRule | None = None  # its own due rule (else its step's)
 
 
 @dataclass(frozen=True)
@@ -107,6 +130,7 @@ class StepDef:
     number: int
     items: tuple[ItemDef, ...]
     log_hours: bool = False
+    due: DueRule | None = None  # the due rule of each of its items that has none of its own
 
 
 @dataclass(frozen=True)
@@ -134,6 +158,11 @@ class Checklist:
     def department_label(self, department: str) -> str:
         """The label a person sees for a department id."""
         return self.departments.get(department, department)
+
+    @cached_property
+    def has_due_rules(self) -> bool:
+        """Whether any step or item says when it is due (a checklist without rules gets no timers)."""
+        return any(step.due or any(item.due for item in step.items) for step in self.steps)
 
 
 def load_checklist(path: str | Path) -> Checklist:
@@ -244,13 +273,13 @@ class _Loader:
         "id", "kind", "text", "parent", "when", "behind", "after", "manager", "na_allowed",
         "note", "input_label", "fields", "allow_zero", "default", "choices", "detail",
         "document", "open_when", "confirm", "suggest", "rebate_of", "copy_text", "closes", "at_most",
-        "confirm_unused", "not_before", "confirm_near",
+        "confirm_unused", "not_before", "confirm_near", "due",
     })
 
     def step(self, raw: Any, path: str, index: int, departments: Mapping[str, str]) -> StepDef:
         if not isinstance(raw, dict):
             raise self.fail(path, "expected a table")
-        self.table(raw, path, {"id", "title", "department", "log_hours", "items"})
+        self.table(raw, path, {"id", "title", "department", "log_hours", "items", "due"})
         sid = self.ident(raw, "id", path)
         department = self.get(raw, "department", str, path, required=True)
         if department not in departments:
@@ -266,7 +295,7 @@ class _Loader:
                 raise self.fail(ipath, "expected a table")
             items.append(self.item(entry, ipath, sid, department, index * 1000 + j, log_hours))
         return StepDef(sid, self.get(raw, "title", str, path, required=True), department,
-                       index + 1, tuple(items), log_hours)
+                       index + 1, tuple(items), log_hours, self.due(raw.get("due"), f"{path}.due"))
 
     def item(self, raw: Mapping[str, Any], path: str, step: str, department: str,
              position: int, log_hours: bool) -> ItemDef:
@@ -309,6 +338,7 @@ class _Loader:
             at_most=g("at_most", str), confirm_unused=g("confirm_unused", bool, default=False),
             not_before=g("not_before", str),
             confirm_near=self.near(raw.get("confirm_near"), f"{path}.confirm_near", kind),
+            due=self.due(raw.get("due"), f"{path}.due"),
         )
         if kind == "gate" and item.open_when is None and item.confirm is None:
             raise self.fail(path, "a gate needs open_when, confirm, or both")
@@ -343,6 +373,28 @@ class _Loader:
         if days < 1:
             raise self.fail(f"{path}.days", "must be 1 or more")
         return NearDate(self.get(raw, "field", str, path, required=True), days)
+
+    def due(self, raw: Any, path: str) -> DueRule | None:
+        """``{ after|before|on = ANCHOR, days|business_days = N }``; the anchor is checked with the rest."""
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise self.fail(path, 'expected a table such as { before = "stop_date", business_days = 5 }')
+        self.table(raw, path, {"after", "before", "on", "days", "business_days"})
+        relations = [r for r in ("after", "before", "on") if r in raw]
+        if len(relations) != 1:
+            raise self.fail(path, "say when with exactly one of after, before or on")
+        relation = relations[0]
+        anchor = self.get(raw, relation, str, path, required=True)
+        if "days" in raw and "business_days" in raw:
+            raise self.fail(f"{path}.business_days", "use either days or business_days, not both")
+        unit = "business_days" if "business_days" in raw else "days"
+        days = self.get(raw, unit, int, path, default=0)
+        if relation == "on" and unit in raw:
+            raise self.fail(f"{path}.{unit}", "on takes no days: use after or before")
+        if days < 0:
+            raise self.fail(f"{path}.{unit}", "must be 0 or more (use before instead of after)")
+        return DueRule(anchor, relation, days, unit == "business_days")
 
     def condition(self, raw: Any, path: str) -> Condition | None:
         if raw is None:
