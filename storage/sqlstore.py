@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from storage import outbox_sql as outbox
+from storage import timers_sql as timers
 from storage import transfer
 from storage.base import (
     JSON,
@@ -33,6 +34,7 @@ from storage.base import (
     MessageRef,
     Notice,
     Store,
+    TimerRecord,
     WriteTx,
 )
 from storage.db import Db, Row
@@ -62,8 +64,9 @@ _CASE_ALIASED = ", ".join(f"c.{name} AS c_{name}" for name in _CASE_NAMES)
 class SqlWriteTx(WriteTx):
     """The operations of one write transaction, on its connection."""
 
-    def __init__(self, db: Db, item_columns: str) -> None:
+    def __init__(self, db: Db, item_columns: str, lock_row: str = "") -> None:
         self.db = db
+        self.lock_row = lock_row
         self.changes: list[Change] = []
         columns = [c.strip() for c in item_columns.split(",")]
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("case_id", "item_id"))
@@ -151,6 +154,22 @@ class SqlWriteTx(WriteTx):
                 raise DuplicateRequest(request_id) from exc
             raise
 
+    async def get_timers(self, case_id: str) -> list[TimerRecord]:
+        """Every timer of a case."""
+        return await timers.of_case(self.db, case_id)
+
+    async def get_timer(self, key: str) -> TimerRecord | None:
+        """One timer, its row held for the transaction where the backend locks rows."""
+        return await timers.get(self.db, key, self.lock_row)
+
+    async def put_timer(self, timer: TimerRecord) -> None:
+        """Insert or replace a timer."""
+        await timers.put(self.db, timer)
+
+    async def delete_timers(self, keys: list[str]) -> None:
+        """Remove timers by key."""
+        await timers.delete(self.db, keys)
+
 
 async def select_case(db: Db, case_id: str) -> CaseRecord | None:
     """A case by id."""
@@ -169,9 +188,11 @@ class SqlStore(Store):
     """Everything of the port that is plain SQL; the backend gives connections and locks."""
 
     ITEM_COLUMNS: ClassVar[str] = (
-        "case_id, item_id, status, value, reason, version, updated_by, updated_at, assignee, holder_version")
+        "case_id, item_id, status, value, reason, version, updated_by, updated_at, assignee, holder_version, "
+        "snooze")
     LOCK_ROW: ClassVar[str] = ""  # appended to a SELECT that must keep its row for the transaction
     CLAIM_SQL: ClassVar[str]  # UPDATE ... RETURNING id, leasing outbox_sql.CLAIMABLE
+    CLAIM_TIMERS_SQL: ClassVar[str]  # UPDATE ... RETURNING key, leasing timers_sql.CLAIMABLE
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
@@ -198,7 +219,7 @@ class SqlStore(Store):
     @asynccontextmanager
     async def _write(self, case_id: str | None, client_key: str | None) -> AsyncIterator[WriteTx]:
         async with self._transaction(case_id, client_key) as db:
-            tx = SqlWriteTx(db, self.ITEM_COLUMNS)
+            tx = SqlWriteTx(db, self.ITEM_COLUMNS, self.LOCK_ROW)
             yield tx
         if tx.changes:
             self._committed(tx.changes)
@@ -358,6 +379,40 @@ class SqlStore(Store):
         """Forget what the retention no longer keeps."""
         async with self._transaction() as db:
             return await outbox.prune(db, before)
+
+    # ---- timers
+    async def claim_timers(self, owner: str, now: datetime, lease_until: datetime,
+                           limit: int = 100) -> list[TimerRecord]:
+        """Lease the pending timers due by ``now`` that nobody holds, earliest first."""
+        async with self._transaction() as db:
+            rows = await db.fetch_all(self.CLAIM_TIMERS_SQL, {
+                "owner": owner, "now": dt_to_db(now), "until": dt_to_db(lease_until), "limit": limit})
+            return await timers.select_keys(db, [str(r["key"]) for r in rows])
+
+    async def next_timer_at(self) -> datetime | None:
+        """The earliest moment a claim may find a pending timer."""
+        async with self._reader() as db:
+            return await timers.next_at(db)
+
+    async def timers(self, case_id: str | None = None) -> list[TimerRecord]:
+        """Every timer (of one case), by fire time then key."""
+        async with self._reader() as db:
+            return await timers.listing(db, case_id)
+
+    async def due_timers(self, department: str, until: datetime) -> list[TimerRecord]:
+        """A department's item due timers due by ``until``."""
+        async with self._reader() as db:
+            return await timers.due_of(db, department, until)
+
+    async def ensure_timer(self, timer: TimerRecord) -> bool:
+        """Insert a timer unless its key exists."""
+        async with self._transaction() as db:
+            return await timers.insert_missing(db, timer)
+
+    async def release_timer(self, timer: TimerRecord) -> None:
+        """Clear the lease this process holds on a timer."""
+        async with self._transaction() as db:
+            await timers.release(db, timer.key, timer.lease_owner)
 
     # ---- moving to another store
     async def dump(self) -> Dump:
