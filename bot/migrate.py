@@ -2,9 +2,10 @@
 
 Copies cases, items, events, notices (the channels' history), message
 references, posts in doubt, processed request ids, the deliveries that have
-not gone out and the reminder timers (with what they already sent), keeping every id; then compares the counts on both sides. Stop
-every bot process first: a process still writing to the old database would
-write where nobody reads any more.
+not gone out and the reminder timers (with what they already sent), keeping
+every id; then compares the counts on both sides. Stop every bot process
+first: a process still writing to the old database would write where nobody
+reads any more.
 """
 
 from __future__ import annotations
