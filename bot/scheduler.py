@@ -32,7 +32,7 @@ class Scheduler:
                  lease: float = 60.0, poll_interval: float = 60.0, batch: int = 100, owner: str | None = None,
                  wake: Callable[[], None] = lambda: None, debounce: float = 1.0) -> None:
         self.store, self.reminders = store, reminders
-        self.clock = clock or reminders.engine.clock
+        self.clock = clock or (lambda: reminders.engine.clock())  # the engine's, whatever it is then
         self.lease, self.poll_interval, self.batch = lease, poll_interval, batch
         self.debounce = debounce  # after a commit wakes it, how long it lets others follow first
         self.owner = owner or process_id()
