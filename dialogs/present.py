@@ -221,8 +221,9 @@ class CaseView:
             out.append(ActionView("claim", "Claim", item.id, rec.holder_version))
         if self.may_snooze(item):
             why = InputField("reason", "text", "Why snooze?")
+            until = InputField("until", "date", "Until")
             out += [act("snooze", "Snooze a day", inputs=[why]),
-                    act("snooze_until", "Snooze until…", inputs=[InputField("until", "date", "Until"), why])]
+                    act("snooze_until", "Snooze until a date", inputs=[until, why])]
         return tuple(out)
 
     def inputs(self, item: ItemDef, rec: ItemRecord) -> list[InputField]:

@@ -43,7 +43,7 @@ async def test_a_late_item_is_reminded_escalated_and_digested(bot: SlackBot) -> 
     assert re.search(r"<!here> “Collect prepayment of \$___ for ___ hours labor” for AcmeCo is \d days late: "
                      r"it was due \w{3} \d+ \w{3} \(step 1, Admin\)\.", said), said
     assert [e["text"]["text"] for b in reminder.blocks if b["type"] == "actions" for e in b["elements"]] == [
-        "Snooze a day", "Snooze until…"]
+        "Snooze a day", "Snooze until a date"]
     (summary,) = fake.channel(CASES)[:1]
     thread = [words(m) for m in fake.thread(CASES, summary.ts)]
     assert any(t.startswith(f"<!subteam^{MANAGERS_GROUP}> Still late: “Collect prepayment") for t in thread)

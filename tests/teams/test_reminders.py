@@ -36,7 +36,7 @@ async def test_reminders_escalations_and_the_digest_as_cards(bot: TeamsBot) -> N
     assert [m["name"] for m in mentions(reminder.card)] == ["Alice Admin"], "the department's people"
     assert re.search(r"“Collect prepayment of \$___ for ___ hours labor” for AcmeCo is \d days late: it was "
                      r"due \w{3} \d+ \w{3} \(step 1, Admin\)\.", reminder.text), reminder.text
-    assert "[Snooze a day]" in reminder.text and "[Snooze until…]" in reminder.text
+    assert "[Snooze a day]" in reminder.text and "[Snooze until a date]" in reminder.text
     summary = fake.channel(CASES)[0]
     (thread,) = [m for m in fake.thread(CASES, summary.id) if "Still late" in m.text]
     assert [m["name"] for m in mentions(thread.card)] == [MARY.name] and problems(thread.card) == []

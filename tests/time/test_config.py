@@ -1,4 +1,4 @@
-"""The [time] and [reminders] tables: the calendar, per-department overrides, escalation, off with one setting."""
+"""The [time] and [reminders] tables: the calendar, per-department overrides, escalation, off."""
 
 from __future__ import annotations
 

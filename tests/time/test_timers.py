@@ -160,7 +160,7 @@ async def test_cards_and_the_summary_say_when_things_are_due(timed: Engine, stil
     prepay = await walk.item("prepayment")
     assert (prepay.due_text, prepay.late) == ("1 day late", True)
     assert [a.label for a in prepay.actions if a.action.startswith("snooze")] == ["Snooze a day",
-                                                                                  "Snooze until…"]
+                                                                                  "Snooze until a date"]
     summary = await timed.summary(walk.case_id)
     assert summary.late_items == 1 and summary.next_due == (
         "“Collect prepayment of $___ for ___ hours labor” 1 day late")
