@@ -83,13 +83,21 @@ async def release(db: Db, key: str, owner: str | None) -> None:
                      "WHERE key = :key AND lease_owner = :owner", {"key": key, "owner": owner})
 
 
-async def next_at(db: Db) -> datetime | None:
-    """The earliest moment a claim may find a pending timer."""
-    row = await db.fetch_one(
-        "SELECT min(CASE WHEN lease_until IS NOT NULL AND lease_until > fire_at THEN lease_until "
-        "ELSE fire_at END) AS at FROM timers WHERE status = 'pending'")
-    value = None if row is None else row["at"]
-    return None if value is None else dt_from_db(value)
+async def next_at(db: Db, look: int = 50) -> datetime | None:
+    """The earliest moment a claim may find a pending timer (never later than it; maybe a little earlier).
+
+    Read in fire-time order through the index and stopped after ``look`` rows: a held timer counts
+    from its lease end, and past the rows read nothing fires before the last one read.
+    """
+    rows = await db.fetch_all("SELECT fire_at, lease_until FROM timers WHERE status = 'pending' "
+                              "ORDER BY fire_at LIMIT :look", {"look": look})
+    if not rows:
+        return None
+    moments = [max(dt_from_db(r["fire_at"]), dt_from_db(r["lease_until"]) if r["lease_until"] else
+                   dt_from_db(r["fire_at"])) for r in rows]
+    if len(rows) == look:
+        moments.append(dt_from_db(rows[-1]["fire_at"]))
+    return min(moments)
 
 
 async def listing(db: Db, case_id: str | None) -> list[TimerRecord]:
