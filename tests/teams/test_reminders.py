@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from tests.teams.card_check import mentions, problems, walk
-from tests.teams.harness import ADMIN, ALICE, CASES, MARY, TeamsBot
+from tests.teams.harness import ADMIN, ALICE, CASES, MARY, TOM, TeamsBot
 
 STEP_ONE_BUT_PREPAYMENT = [("review_account", "done"), ("contact_client", "done"),
                            ("cancel_recurring_billing", "done"), ("keep_tm_contract", "done"),
@@ -65,3 +65,20 @@ async def test_snooze_from_the_reminder_card(bot: TeamsBot) -> None:
     snoozed = r"Alice Admin snoozed the reminders for “Collect prepayment.*: Paid on Friday"
     assert any(re.search(snoozed, m.text) for m in bot.fake.thread(CASES, summary.id))
     assert "💤 Reminders snoozed until" in bot.fake.showing("prepayment").text
+
+
+async def test_the_stop_date_moves_through_a_form(bot: TeamsBot) -> None:
+    await bot.open_case()
+    (form,) = await bot.say("date AcmeCo", ALICE)
+    assert problems(form.card) == [] and "Move the service stop date for AcmeCo" in form.text
+    later = (datetime.now(UTC).date() + timedelta(days=60)).isoformat()
+    refused = await bot.submit(form, ALICE, "change_date", date=later, reason="")
+    assert "Why is required" in str(refused["value"])
+    done = await bot.submit(form, ALICE, "change_date", date=later, reason="A month more")
+    assert f"Moved “Date service will stop” for AcmeCo to {later}." in str(done["value"])
+    await bot.settle()
+    summary = bot.fake.channel(CASES)[0]
+    assert any("moved “Date service will stop” from " in m.text and f"to {later}: A month more" in m.text
+               for m in bot.fake.thread(CASES, summary.id))
+    (refusal,) = await bot.say("date AcmeCo", TOM)
+    assert "Only the Admin department or a manager can change the case's dates." in refusal.text
