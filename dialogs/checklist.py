@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dialogs.conditions import All, Any_, Condition, ItemAnswered, ItemIs, Not, TicketsClosed
+from dialogs.due_rule import DueRule as DueRule
+from dialogs.due_rule import parse_rule
 from dialogs.errors import ChecklistError
 
 BUILTIN_DIR = Path(__file__).parent / "checklists"
@@ -46,28 +48,6 @@ class NearDate:
 
     field: str
     days: int
-
-
-@dataclass(frozen=True)
-class DueRule:
-    """``due = { before = "stop_date", business_days = 5 }``: when an item is due (see dialogs.due).
-
-    ``anchor``: ``opened``, a date field of the header, or a date item; ``relation``: after, before
-    or on; ``days`` counted as working days when ``business``.
-    """
-
-    anchor: str
-    relation: str
-    days: int = 0
-    business: bool = False
-
-    def describe(self) -> str:
-        """The rule in words: "5 business days before stop_date"."""
-        if self.relation == "on":
-            return f"on {self.anchor}"
-        unit = "business day" if self.business else "day"
-        count = f"{self.days} {unit}{'s' if self.days != 1 else ''} " if self.days else ""
-        return f"{count}{self.relation} {self.anchor}"
 
 
 @dataclass(frozen=True)
@@ -375,26 +355,8 @@ class _Loader:
         return NearDate(self.get(raw, "field", str, path, required=True), days)
 
     def due(self, raw: Any, path: str) -> DueRule | None:
-        """``{ after|before|on = ANCHOR, days|business_days = N }``; the anchor is checked with the rest."""
-        if raw is None:
-            return None
-        if not isinstance(raw, dict):
-            raise self.fail(path, 'expected a table such as { before = "stop_date", business_days = 5 }')
-        self.table(raw, path, {"after", "before", "on", "days", "business_days"})
-        relations = [r for r in ("after", "before", "on") if r in raw]
-        if len(relations) != 1:
-            raise self.fail(path, "say when with exactly one of after, before or on")
-        relation = relations[0]
-        anchor = self.get(raw, relation, str, path, required=True)
-        if "days" in raw and "business_days" in raw:
-            raise self.fail(f"{path}.business_days", "use either days or business_days, not both")
-        unit = "business_days" if "business_days" in raw else "days"
-        days = self.get(raw, unit, int, path, default=0)
-        if relation == "on" and unit in raw:
-            raise self.fail(f"{path}.{unit}", "on takes no days: use after or before")
-        if days < 0:
-            raise self.fail(f"{path}.{unit}", "must be 0 or more (use before instead of after)")
-        return DueRule(anchor, relation, days, unit == "business_days")
+        """``due = {...}`` of a step or item (dialogs.due_rule); its anchor is checked with the rest."""
+        return parse_rule(raw, path, self.fail, self.get, self.table)
 
     def condition(self, raw: Any, path: str) -> Condition | None:
         if raw is None:

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import ClassVar
 
 from storage import outbox_sql as outbox
-from storage import timers_sql as timers
 from storage import transfer
 from storage.base import (
     JSON,
@@ -34,7 +33,6 @@ from storage.base import (
     MessageRef,
     Notice,
     Store,
-    TimerRecord,
     WriteTx,
 )
 from storage.db import Db, Row
@@ -52,6 +50,7 @@ from storage.rows import (
     item_params,
     to_json,
 )
+from storage.sqltimers import SqlTimers, SqlWriteTimers
 
 log = logging.getLogger(__name__)
 Listener = Callable[[Change], None]
@@ -61,7 +60,7 @@ _CASE_VALUES = ", ".join(f":{name}" for name in _CASE_NAMES)
 _CASE_ALIASED = ", ".join(f"c.{name} AS c_{name}" for name in _CASE_NAMES)
 
 
-class SqlWriteTx(WriteTx):
+class SqlWriteTx(SqlWriteTimers, WriteTx):
     """The operations of one write transaction, on its connection."""
 
     def __init__(self, db: Db, item_columns: str, lock_row: str = "") -> None:
@@ -154,22 +153,6 @@ class SqlWriteTx(WriteTx):
                 raise DuplicateRequest(request_id) from exc
             raise
 
-    async def get_timers(self, case_id: str) -> list[TimerRecord]:
-        """Every timer of a case."""
-        return await timers.of_case(self.db, case_id)
-
-    async def get_timer(self, key: str) -> TimerRecord | None:
-        """One timer, its row held for the transaction where the backend locks rows."""
-        return await timers.get(self.db, key, self.lock_row)
-
-    async def put_timer(self, timer: TimerRecord) -> None:
-        """Insert or replace a timer."""
-        await timers.put(self.db, timer)
-
-    async def delete_timers(self, keys: list[str]) -> None:
-        """Remove timers by key."""
-        await timers.delete(self.db, keys)
-
 
 async def select_case(db: Db, case_id: str) -> CaseRecord | None:
     """A case by id."""
@@ -184,7 +167,7 @@ async def select_items(db: Db, case_id: str) -> dict[str, ItemRecord]:
     return {row["item_id"]: item_from_row(row) for row in rows}
 
 
-class SqlStore(Store):
+class SqlStore(SqlTimers, Store):
     """Everything of the port that is plain SQL; the backend gives connections and locks."""
 
     ITEM_COLUMNS: ClassVar[str] = (
@@ -192,7 +175,6 @@ class SqlStore(Store):
         "snooze")
     LOCK_ROW: ClassVar[str] = ""  # appended to a SELECT that must keep its row for the transaction
     CLAIM_SQL: ClassVar[str]  # UPDATE ... RETURNING id, leasing outbox_sql.CLAIMABLE
-    CLAIM_TIMERS_SQL: ClassVar[str]  # UPDATE ... RETURNING key, leasing timers_sql.CLAIMABLE
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
@@ -379,40 +361,6 @@ class SqlStore(Store):
         """Forget what the retention no longer keeps."""
         async with self._transaction() as db:
             return await outbox.prune(db, before)
-
-    # ---- timers
-    async def claim_timers(self, owner: str, now: datetime, lease_until: datetime,
-                           limit: int = 100) -> list[TimerRecord]:
-        """Lease the pending timers due by ``now`` that nobody holds, earliest first."""
-        async with self._transaction() as db:
-            rows = await db.fetch_all(self.CLAIM_TIMERS_SQL, {
-                "owner": owner, "now": dt_to_db(now), "until": dt_to_db(lease_until), "limit": limit})
-            return await timers.select_keys(db, [str(r["key"]) for r in rows])
-
-    async def next_timer_at(self) -> datetime | None:
-        """The earliest moment a claim may find a pending timer."""
-        async with self._reader() as db:
-            return await timers.next_at(db)
-
-    async def timers(self, case_id: str | None = None) -> list[TimerRecord]:
-        """Every timer (of one case), by fire time then key."""
-        async with self._reader() as db:
-            return await timers.listing(db, case_id)
-
-    async def due_timers(self, department: str, until: datetime) -> list[TimerRecord]:
-        """A department's item due timers due by ``until``."""
-        async with self._reader() as db:
-            return await timers.due_of(db, department, until)
-
-    async def ensure_timer(self, timer: TimerRecord) -> bool:
-        """Insert a timer unless its key exists."""
-        async with self._transaction() as db:
-            return await timers.insert_missing(db, timer)
-
-    async def release_timer(self, timer: TimerRecord) -> None:
-        """Clear the lease this process holds on a timer."""
-        async with self._transaction() as db:
-            await timers.release(db, timer.key, timer.lease_owner)
 
     # ---- moving to another store
     async def dump(self) -> Dump:
