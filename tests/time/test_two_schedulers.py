@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.scheduler import Scheduler
 from dialogs.checklist import Checklist
@@ -18,6 +20,7 @@ from tests.engine.support import open_case
 from tests.time.conftest import TIMING
 
 CASES = 12
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_two_schedulers_on_one_database_fire_each_timer_once(database: str, offboarding: Checklist,
@@ -54,3 +57,40 @@ async def test_two_schedulers_on_one_database_fire_each_timer_once(database: str
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_two_scheduler_processes_fire_each_timer_once(database: str, offboarding: Checklist,
+                                                            still: StillClock) -> None:
+    """The same, with two real processes (tests/time/scheduler_worker.py) starting their passes together."""
+    store = store_for(database)
+    await store.open()
+    try:
+        engine = Engine(store, offboarding, clock=still, timing=TIMING)
+        for n in range(CASES):
+            await open_case(engine, f"Client {n}")
+        await store.register_sender("watch", still())
+        moment = datetime(2026, 12, 2, 17, tzinfo=UTC)  # the prepayment's reminder and both escalations
+        workers = [await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tests.time.scheduler_worker", database, moment.isoformat(), f"w{n}",
+            cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT) for n in range(2)]
+        try:
+            for worker in workers:
+                assert worker.stdout is not None
+                line = await asyncio.wait_for(worker.stdout.readline(), 60)
+                assert line == b"ready\n", line + await worker.stdout.read()
+            outputs = [out.decode() for out, _ in await asyncio.wait_for(asyncio.gather(
+                *(w.communicate(b"go\n") for w in workers)), 60)]
+        finally:
+            for worker in workers:
+                if worker.returncode is None:
+                    worker.kill()
+        fired = [int(out.split()[-1]) for out in outputs]
+        sent = [d.notice for d in await store.deliveries("watch")
+                if d.notice.kind in ("reminder", "escalation")]
+        keys = Counter((ReminderView.from_json(n.payload["reminder"]).case_id,
+                        ReminderView.from_json(n.payload["reminder"]).level) for n in sent)
+        assert len(keys) == CASES * 3 and set(keys.values()) == {1}, "each timer once"
+        assert sum(fired) == len(sent), "what each process says it fired went out, once"
+    finally:
+        await store.close()
