@@ -8,6 +8,7 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import ALICE, HEADER
 from tests.engine.support import open_case
@@ -56,6 +57,9 @@ async def test_reminders_digests_and_escalations_in_the_workspace(tmp_path: Path
         assert "1 late · Most urgent: “Collect prepayment of $___ for ___ hours labor”" in thread
         managers = text(await (await b.page("/w/managers")).text())
         assert "Escalated to the managers: “Collect prepayment" in managers
+        case_page = text(await (await b.page(f"/dashboard/{walk.case_id}")).text())
+        assert re.search(r"Collect prepayment of \$___ for ___ hours labor \d+ days late \(due ", case_page)
+        assert "reminded: “Collect prepayment" in case_page, "the timeline tells the reminders"
 
         await b.page("/w/admin")
         version = (await walk.item("prepayment")).version
@@ -95,3 +99,44 @@ async def test_the_stop_date_moves_from_the_composer(tmp_path: Path) -> None:
         thread = text(await (await b.page(f"/w/cases/{case_id}")).text())
         assert "moved “Date service will stop” from 2099-12-31 to 2100-01-31: A month more" in thread
         assert "Move the stop date…" in thread
+
+
+async def test_in_the_browser_a_snooze_and_a_moved_stop_date(browser: Any, tmp_path: Path) -> None:
+    """Chromium: the card's snooze dialog and the composer's move-the-stop-date dialog."""
+    from dialogs.checklist import DEFAULT_CHECKLIST
+    from tests.web.conftest import Server
+    from tests.web.test_workspace import HEADER as FORM
+    from tests.web.test_workspace import new_person
+
+    today = DEFAULT_CHECKLIST.read_text(encoding="utf-8").replace(
+        'due = { after = "opened", business_days = 5 }', 'due = { on = "opened" }')  # step one: due today
+    checklist = tmp_path / "offboarding.toml"
+    checklist.write_text(today, encoding="utf-8")
+    server = Server(tmp_path, OFFBOARD_CHECKLISTS=str(checklist))
+    try:
+        admin = await new_person(browser, server, "dept:admin", "/w/cases")
+        case_id = await admin.open_case("AcmeCo", FORM)
+        await admin.go("/w/admin")
+        assert re.search(r"(due today|late \(due today\)) \(due \w{3} \d+ \w{3}\)",
+                         await admin.item("review_account").inner_text())
+        await admin.click("review_account", "snooze", reason="Waiting for the account export")
+        assert "Reminders snoozed until" in await admin.item("review_account").inner_text()
+        assert (await admin.flash()).startswith("Reminders for “Review AcmeCo's account” are snoozed until")
+
+        await admin.go(f"/w/cases/{case_id}")
+        await admin.say("/offboard date AcmeCo")
+        dialog = admin.page.locator("#date-dialog")
+        await dialog.wait_for(state="visible")
+        assert await dialog.locator("[name=date]").input_value() == FORM["stop_date"]
+        await dialog.locator("[name=date]").fill("2100-01-31")
+        await dialog.locator("button.primary").click()
+        slot = dialog.locator('[data-error-for="reason"]')
+        await slot.wait_for()
+        assert "Why is required" in await slot.inner_text(), "the error on its field; the dialog stays"
+        await dialog.locator("[name=reason]").fill("The client asked for more time")
+        await admin.round_trip(dialog.locator("button.primary").click)
+        await dialog.wait_for(state="hidden")
+        assert await admin.flash() == "Moved “Date service will stop” for AcmeCo to 2100-01-31."
+        await admin.page.locator(".thread").get_by_text("The client asked for more time").wait_for()
+    finally:
+        server.stop()
