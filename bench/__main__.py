@@ -2,7 +2,8 @@
 
 Phases: clicks (open loop at each rate: the bot, then bare bolt in both modes),
 sustained (closed loop: SQLite, and 1/2/3 processes on PostgreSQL once it
-exists), reads (10,000 open and 100,000 closed cases). Progress goes to stderr,
+exists), reads (10,000 open and 100,000 closed cases), timers (the scheduler's
+pass over due timers with 10,000 open cases). Progress goes to stderr,
 the table to stdout, every figure to ``--json FILE``. Seeded databases are
 cached (``--cache-dir``); the first full run seeds for several minutes. Nothing
 here asserts a speed: see docs/BENCHMARKS.md for the figures and the targets.
@@ -28,8 +29,9 @@ from bench.report import heading, machine, table
 from bench.run import Run
 from bench.storecalls import render as render_calls
 from bench.sustained import sustained
+from bench.timers import timers_phase
 
-PHASES = ("clicks", "sustained", "reads")
+PHASES = ("clicks", "sustained", "reads", "timers")
 
 
 def numbers(kind: type) -> Any:
@@ -58,7 +60,7 @@ def parser() -> argparse.ArgumentParser:
     a("--sustained-concurrency", type=int, default=16, help="clients clicking back to back (16)")
     a("--database", help="postgresql://… for the multi-process runs (default: a temporary cluster)")
     a("--processes", type=numbers(int), default=[1, 2, 3], help="server processes on PostgreSQL (1,2,3)")
-    a("--only", type=numbers(str), default=list(PHASES), help="phases to run: clicks,sustained,reads")
+    a("--only", type=numbers(str), default=list(PHASES), help="phases to run: clicks,sustained,reads,timers")
     a("--profile", type=Path, help="run the lowest rate once more under py-spy; its output goes here")
     a("--cache-dir", type=Path, default=default_cache_dir(), help="where seeded databases are kept")
     a("--keep", action="store_true", help="keep this run's folder (logs, databases, load output)")
@@ -88,6 +90,8 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
             figures["sustained"] = await sustained(run)
         if "reads" in options.only:
             figures["reads"] = await reads(run)
+        if "timers" in options.only:
+            figures["timers"] = await timers_phase(run.cache, options.open_cases, run.say)
     finally:
         if run.fake is not None:
             await run.fake.stop()

@@ -131,6 +131,16 @@ def table(figures: dict[str, Any]) -> str:
                  single("`python -m bot cases` (wall, a new process)", read_cell(r["cases_cli"])),
                  single("`python -m bot cases`, empty database (start-up floor)",
                         read_cell(r["cases_cli_empty"]))]
+    if "timers" in figures:
+        t = figures["timers"]
+        rows.append(single(f"**scheduler**, {t['open_cases']:,} open cases, {t['pending_timers']:,} pending "
+                           "timers", ""))
+        rows += [single("a pass with nothing due (next fire time, then no claim)", f"{t['idle_pass_ms']} ms"),
+                 single("a claim that finds nothing", f"{t['idle_claim_ms']} ms"),
+                 single(f"a pass firing {t['fired']} due timers (each checked again, in its own transaction)",
+                        f"{t['fire_pass_ms']:,} ms ({t['fire_per_timer_ms']} ms each)"),
+                 single("reading every open case instead (estimated from a sample)",
+                        f"~{t['scan_estimate_ms']:,} ms")]
     for s in figures.get("sustained") or []:
         name = f"clicks/s sustained, {s['backend']}, {s['processes']} process(es)"
         p99 = ms(s.get("p99_ms"), bool(s.get("p99_unanswered")), o["timeout"])

@@ -1,4 +1,4 @@
-"""The composition root: store, engine, dispatcher and the aiohttp server, wired once."""
+"""The composition root: store, engine, dispatcher, scheduler and the aiohttp server, wired once."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from bot.access_log import AccessLogger
 from bot.config import Config, ConfigError, secret_key
 from bot.documents import Documents
 from bot.outbox import Dispatcher
+from bot.scheduler import Scheduler
 from dialogs.checklist import Checklist, load_checklist
 from dialogs.engine import Engine
+from dialogs.reminders import Reminders
 from storage.base import Store
 from storage.registry import describe, store_for
 
@@ -38,6 +40,7 @@ class Services:
     dispatcher: Dispatcher
     checklists: dict[str, Checklist]
     documents: Documents
+    scheduler: Scheduler | None = None  # None: reminders are off ([reminders] enabled = false)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
     def adapter_context(self) -> AdapterContext:
@@ -71,12 +74,16 @@ async def services(config: Config) -> AsyncIterator[Services]:
     await store.open()
     try:
         engine = Engine(store, checklists, tz=config.tz, phone_region=config.phone_region,
-                        viewers=config.viewers)
+                        viewers=config.viewers, timing=config.timing)
         dispatcher = Dispatcher(store, lease=config.outbox_lease,
                                 retention=timedelta(days=config.retention_days))
+        scheduler = None
+        if config.timing is not None:
+            scheduler = Scheduler(store, Reminders(engine, config.timing), lease=config.outbox_lease,
+                                  owner=dispatcher.owner, wake=dispatcher.wake)
         documents = Documents(engine, company=config.company, templates=config.templates,
                               render_timeout=config.render_timeout)
-        yield Services(config, store, engine, dispatcher, checklists, documents)
+        yield Services(config, store, engine, dispatcher, checklists, documents, scheduler)
     finally:
         await store.close()
 
@@ -113,6 +120,17 @@ def build_app(svc: Services) -> web.Application:
         await task
 
     app.cleanup_ctx.append(run_dispatcher)
+    if svc.scheduler is not None:
+        scheduler = svc.scheduler
+
+        async def run_scheduler(app: web.Application) -> AsyncIterator[None]:
+            await scheduler.start()
+            task = asyncio.create_task(scheduler.run(svc.stop))
+            yield
+            svc.stop.set()
+            await task
+
+        app.cleanup_ctx.append(run_scheduler)
     return app
 
 

@@ -1,5 +1,5 @@
-"""The command line: ``python -m bot serve | cases | status | case show|reopen | checklist check | export |
-outbox [retry ID] | migrate-to URL | teams-package``.
+"""The command line: ``python -m bot serve | cases [--overdue] | status | case show|reopen|date |
+checklist check | export | outbox [retry ID] | migrate-to URL | teams-package``.
 
 What it prints from stored data never carries a raw control character.
 """
@@ -27,6 +27,7 @@ from bot.outbox_cli import outbox
 from bot.teams_package import add_parser as add_teams_package_parser
 from bot.teams_package import teams_package
 from dialogs.actor import Actor
+from dialogs.attention import late_items
 from dialogs.checklist import load_checklist
 from dialogs.errors import OffboardError
 from dialogs.names import printable
@@ -41,7 +42,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="offboard: run the MSP offboarding SOP.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="start the server (web workspace, Slack, Teams as configured)")
-    sub.add_parser("cases", help="list open cases with their progress")
+    cases = sub.add_parser("cases", help="list open cases with their progress")
+    cases.add_argument("--overdue", action="store_true",
+                       help="only cases with items past their due time, and those items")
     case = sub.add_parser("case", help="one case")
     case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
     show = case_sub.add_parser("show", help="a case's state and timeline")
@@ -49,6 +52,12 @@ def parser() -> argparse.ArgumentParser:
     reopen = case_sub.add_parser("reopen", help="reopen a cancelled or completed case, with a reason")
     reopen.add_argument("client", help="client name or case id")
     reopen.add_argument("--reason", required=True, help="why it is reopened (recorded in its history)")
+    moved = case_sub.add_parser("date", help="move a date of an open case (the service stop date); due dates "
+                                             "follow")
+    moved.add_argument("client", help="client name or case id")
+    moved.add_argument("date", help="the new date, YYYY-MM-DD")
+    moved.add_argument("--reason", required=True, help="why it moves (recorded, and said in the case thread)")
+    moved.add_argument("--field", default="stop_date", help="which date of the header (default: stop_date)")
     status = sub.add_parser("status", help="where a client's case stands")
     status.add_argument("client", help="client name (any case and spacing) or case id")
     checklist = sub.add_parser("checklist", help="checklist files")
@@ -77,6 +86,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             print("offboard stopped.", file=out)
             return 0
         if args.command == "cases":
+            if args.overdue:
+                return asyncio.run(overdue_cases(config, out))
             return asyncio.run(list_cases(config, out))
         if args.command == "export":
             return asyncio.run(export(config, args, out, err))
@@ -90,6 +101,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             return asyncio.run(case_status(config, args.client, out, err))
         if args.case_command == "reopen":
             return asyncio.run(reopen_case(config, args.client, args.reason, out, err))
+        if args.case_command == "date":
+            return asyncio.run(move_date(config, args, out, err))
         return asyncio.run(show_case(config, args.client, out, err))
     except (OffboardError, ConfigError) as exc:
         print(f"error: {exc}", file=err)
@@ -112,8 +125,13 @@ def check_checklist(file: str, out: TextIO) -> int:
         for item in step.items:
             kinds[item.kind] = kinds.get(item.kind, 0) + 1
         detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        due = f"; due {step.due.describe()}" if step.due else ""
+        own = [i for i in step.items if i.due]
+        due += f" ({len(own)} item(s) with their own)" if own else ""
         print(f"  step {step.number} {step.id} ({checklist.department_label(step.department)}): "
-              f"{len(step.items)} items — {detail}", file=out)
+              f"{len(step.items)} items — {detail}{due}", file=out)
+    if not checklist.has_due_rules:
+        print("  no due rules: cases of this checklist get no reminders", file=out)
     return 0
 
 
@@ -126,8 +144,31 @@ async def list_cases(config: Config, out: TextIO) -> int:
         for case in cases:
             summary = (await svc.engine.view(case.id)).summary(svc.engine.today())
             steps = "  ".join(f"{s.number}:{s.done}/{s.total}" for s in summary.steps)
+            late = f"  {summary.late_items} late" if summary.late_items else ""
             print(printable(f"{case.id}  {case.client}  stops {summary.stop_date or '-'}  "
-                            f"with {summary.holder or '-'}  {steps}"), file=out)
+                            f"with {summary.holder or '-'}  {steps}{late}"), file=out)
+    return 0
+
+
+async def overdue_cases(config: Config, out: TextIO) -> int:
+    """Open cases with items past their due time, most overdue first, and those items."""
+    if config.timing is None:
+        print("Reminders are off ([reminders] enabled = false): no due dates to be late on.", file=out)
+        return 0
+    async with services(config) as svc:
+        found = []
+        for case in await svc.store.list_cases("open"):
+            view = await svc.engine.view(case.id)
+            late = late_items(view)
+            if late:
+                found.append((late[0].due_on or "", view, late))
+        if not found:
+            print("No items are late.", file=out)
+        for _, view, late in sorted(found, key=lambda f: (f[0], f[1].case.client)):
+            stop = view.case.header.get("stop_date") or "-"
+            print(printable(f"{view.case.id}  {view.case.client}  stops {stop}  {len(late)} late"), file=out)
+            for item in late:
+                print(printable(f"    {item.line} ({item.department_label})"), file=out)
     return 0
 
 
@@ -154,6 +195,8 @@ async def case_status(config: Config, client: str, out: TextIO, err: TextIO) -> 
                  f"  With: {s.holder or '-'}"]
         lines += [f"  Step {p.number} ({p.department_label}): {p.done}/{p.total} {p.status}" for p in s.steps]
         lines += [f"  Waits for a manager: {text}" for text in s.needs_manager]
+        if s.next_due:
+            lines.append(f"  Most urgent: {s.next_due}" + (f" ({s.late_items} late)" if s.late_items else ""))
         print("\n".join(printable(line) for line in lines), file=out)
     return 0
 
@@ -167,6 +210,19 @@ async def reopen_case(config: Config, client: str, reason: str, out: TextIO, err
         user = getpass.getuser()
         actor = Actor("cli", user, f"{user} (command line)", manager=True)
         outcome = await svc.engine.reopen_case(case.id, reason, actor)
+        print(printable(outcome.message), file=out)
+    return 0 if outcome.changed else 1
+
+
+async def move_date(config: Config, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Move a date of an open case from the command line (as a manager at the server)."""
+    async with services(config) as svc:
+        case = await find(svc, args.client, err)
+        if case is None:
+            return 1
+        user = getpass.getuser()
+        actor = Actor("cli", user, f"{user} (command line)", manager=True)
+        outcome = await svc.engine.change_date(case.id, args.field, args.date, args.reason, actor)
         print(printable(outcome.message), file=out)
     return 0 if outcome.changed else 1
 
@@ -189,7 +245,8 @@ async def show_case(config: Config, client: str, out: TextIO, err: TextIO) -> in
                 who = f" — {item.answered_by} {item.answered_at}" if item.answered_by else ""
                 state = STATUS_WORDS.get(item.status, item.status)
                 shown = f"{item.text}: {extra}" if extra else item.text
-                lines.append(f"  {'  ' * item.depth}[{state}] {shown}{who}")
+                due = f" ({item.due_text}, due {item.due_day})" if item.due_text else ""
+                lines.append(f"  {'  ' * item.depth}[{state}] {shown}{due}{who}")
         lines.append("\nTimeline:")
         lines += ["  " + timeline_line(event, view) for event in await svc.store.get_events(case.id)]
         print("\n".join(printable(line, keep="\n") for line in lines), file=out)

@@ -22,7 +22,9 @@ import phonenumbers
 
 from adapters.ports import LOCAL_HOSTS, ConfigError, Secret
 from bot.documents.company import Company
+from bot.time_config import timezone_of, timing_from
 from dialogs.checklist import BUILTIN_DIR
+from dialogs.timing import Timing
 
 __all__ = ["LOCAL_HOSTS", "Config", "ConfigError", "Secret", "secret_key"]
 
@@ -54,6 +56,7 @@ class Config:
     phone_region: str = "US"  # phone numbers typed without +country are read in this region
     render_timeout: float = 5.0  # seconds a document may take to render before it is stopped
     viewers: str = "departments"  # who may list and view cases: departments (and managers) | everyone
+    timing: Timing | None = field(default_factory=Timing)  # [time] and [reminders]; None: reminders off
 
     @property
     def tz(self) -> ZoneInfo:
@@ -129,11 +132,12 @@ class Config:
         viewers = str(pick("viewers", "departments"))
         if viewers not in VIEWERS:
             raise ConfigError(f"[offboard] viewers = {viewers!r}: choose one of {', '.join(VIEWERS)}")
+        timezone = _timezone(env, core, data)
         config = cls(
             database=str(pick("database", "data/offboard.db")),
             host=str(pick("host", "127.0.0.1")),
             port=port,
-            timezone=str(pick("timezone", "UTC")),
+            timezone=timezone,
             checklists=tuple(Path(p) for p in checklists) if checklists else cls.checklists,
             extra=data,
             templates=Path(pick("templates", "")) if pick("templates", "") else None,
@@ -148,6 +152,7 @@ class Config:
             phone_region=region,
             render_timeout=render_timeout,
             viewers=viewers,
+            timing=timing_from(data, timezone),
         )
         web = data.get("web", {})
         people = web.get("people") if isinstance(web, Mapping) else None
@@ -162,6 +167,20 @@ class Config:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigError(f"OFFBOARD_TIMEZONE {config.timezone!r} is not a known time zone") from None
         return config
+
+
+def _timezone(env: Mapping[str, str], core: Mapping[str, Any], data: Mapping[str, Any]) -> str:
+    """OFFBOARD_TIMEZONE, else [time] timezone, else [offboard] timezone, else UTC."""
+    in_time, in_core = timezone_of(data), core.get("timezone")
+    if in_time and in_core and in_time != in_core:
+        raise ConfigError(f"[offboard] timezone = {in_core!r} and [time] timezone = {in_time!r} differ: "
+                          "keep one")
+    name = str(env.get("OFFBOARD_TIMEZONE") or in_time or in_core or "UTC")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"OFFBOARD_TIMEZONE {name!r} is not a known time zone") from None
+    return name
 
 
 def _public_url(raw: str) -> str | None:

@@ -1,10 +1,11 @@
 """``python -m bot migrate-to postgresql://...``: move the configured database into an empty PostgreSQL one.
 
 Copies cases, items, events, notices (the channels' history), message
-references, posts in doubt, processed request ids and the deliveries that have
-not gone out, keeping every id; then compares the counts on both sides. Stop
-every bot process first: a process still writing to the old database would
-write where nobody reads any more.
+references, posts in doubt, processed request ids, the deliveries that have
+not gone out and the reminder timers (with what they already sent), keeping
+every id; then compares the counts on both sides. Stop every bot process
+first: a process still writing to the old database would write where nobody
+reads any more.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from storage.registry import backend_of, describe, store_for
 
 LABELS = {"cases": "cases", "items": "items", "events": "events", "notices": "notices",
           "senders": "senders", "deliveries": "unsent deliveries", "message_refs": "message references",
-          "doubts": "posts in doubt", "requests": "processed request ids"}
+          "doubts": "posts in doubt", "requests": "processed request ids", "timers": "reminder timers"}
 
 
 def add_parser(sub: Any) -> None:

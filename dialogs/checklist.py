@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dialogs.conditions import All, Any_, Condition, ItemAnswered, ItemIs, Not, TicketsClosed
+from dialogs.due_rule import DueRule as DueRule
+from dialogs.due_rule import parse_rule
 from dialogs.errors import ChecklistError
 
 BUILTIN_DIR = Path(__file__).parent / "checklists"
@@ -95,6 +97,7 @@ class ItemDef:
     confirm_unused: bool = False  # a rebate over the unused prepaid labor asks to confirm
     not_before: str | None = None  # a header date this date may not precede
     confirm_near: NearDate | None = None
+    due: DueRule | None = None  # its own due rule (else its step's)
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ class StepDef:
     number: int
     items: tuple[ItemDef, ...]
     log_hours: bool = False
+    due: DueRule | None = None  # the due rule of each of its items that has none of its own
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,11 @@ class Checklist:
     def department_label(self, department: str) -> str:
         """The label a person sees for a department id."""
         return self.departments.get(department, department)
+
+    @cached_property
+    def has_due_rules(self) -> bool:
+        """Whether any step or item says when it is due (a checklist without rules gets no timers)."""
+        return any(step.due or any(item.due for item in step.items) for step in self.steps)
 
 
 def load_checklist(path: str | Path) -> Checklist:
@@ -244,13 +253,13 @@ class _Loader:
         "id", "kind", "text", "parent", "when", "behind", "after", "manager", "na_allowed",
         "note", "input_label", "fields", "allow_zero", "default", "choices", "detail",
         "document", "open_when", "confirm", "suggest", "rebate_of", "copy_text", "closes", "at_most",
-        "confirm_unused", "not_before", "confirm_near",
+        "confirm_unused", "not_before", "confirm_near", "due",
     })
 
     def step(self, raw: Any, path: str, index: int, departments: Mapping[str, str]) -> StepDef:
         if not isinstance(raw, dict):
             raise self.fail(path, "expected a table")
-        self.table(raw, path, {"id", "title", "department", "log_hours", "items"})
+        self.table(raw, path, {"id", "title", "department", "log_hours", "items", "due"})
         sid = self.ident(raw, "id", path)
         department = self.get(raw, "department", str, path, required=True)
         if department not in departments:
@@ -266,7 +275,7 @@ class _Loader:
                 raise self.fail(ipath, "expected a table")
             items.append(self.item(entry, ipath, sid, department, index * 1000 + j, log_hours))
         return StepDef(sid, self.get(raw, "title", str, path, required=True), department,
-                       index + 1, tuple(items), log_hours)
+                       index + 1, tuple(items), log_hours, self.due(raw.get("due"), f"{path}.due"))
 
     def item(self, raw: Mapping[str, Any], path: str, step: str, department: str,
              position: int, log_hours: bool) -> ItemDef:
@@ -309,6 +318,7 @@ class _Loader:
             at_most=g("at_most", str), confirm_unused=g("confirm_unused", bool, default=False),
             not_before=g("not_before", str),
             confirm_near=self.near(raw.get("confirm_near"), f"{path}.confirm_near", kind),
+            due=self.due(raw.get("due"), f"{path}.due"),
         )
         if kind == "gate" and item.open_when is None and item.confirm is None:
             raise self.fail(path, "a gate needs open_when, confirm, or both")
@@ -343,6 +353,10 @@ class _Loader:
         if days < 1:
             raise self.fail(f"{path}.days", "must be 1 or more")
         return NearDate(self.get(raw, "field", str, path, required=True), days)
+
+    def due(self, raw: Any, path: str) -> DueRule | None:
+        """``due = {...}`` of a step or item (dialogs.due_rule); its anchor is checked with the rest."""
+        return parse_rule(raw, path, self.fail, self.get, self.table)
 
     def condition(self, raw: Any, path: str) -> Condition | None:
         if raw is None:

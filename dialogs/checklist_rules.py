@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dialogs.checklist import Checklist, ItemDef
+from dialogs.checklist import Checklist, DueRule, ItemDef
 from dialogs.conditions import All, Any_, Condition, ItemIs, Not, TicketsClosed
 from dialogs.errors import ChecklistError
 from dialogs.text import template_variables
@@ -79,6 +79,40 @@ def check_references(fail: Fail, checklist: Checklist, steps_raw: list[Any]) -> 
         if item.kind == "gate" and item.id not in gated:
             raise fail(where[item.id], f"gate {item.id!r} has no items behind it")
     check_cycles(fail, items, where)
+    for i, step in enumerate(checklist.steps):
+        check_due(fail, checklist, step.due, step.number, f"steps[{i}].due")
+    for item in items.values():
+        check_due(fail, checklist, item.due, checklist.steps_by_id[item.step].number, f"{where[item.id]}.due",
+                  item)
+
+
+def check_due(fail: Fail, checklist: Checklist, rule: DueRule | None, here: int, path: str,
+              item: ItemDef | None = None) -> None:
+    """A due rule's anchor is the opening, a header date or a date item a case knows by this step."""
+    if rule is None:
+        return
+    where = f"{path}.{rule.relation}"
+    if item is not None and (item.kind == "generated" or (item.kind == "gate" and item.confirm is None)):
+        raise fail(path, "nobody works this item by hand, so it cannot be due")
+    header = {h.id: h for h in checklist.header}
+    dates = [h.id for h in checklist.header if h.kind == "date"]
+    if rule.anchor == "opened":
+        return
+    if rule.anchor in header:
+        if header[rule.anchor].kind != "date":
+            raise fail(where, f"header field {rule.anchor!r} is not a date")
+        return
+    target = checklist.items.get(rule.anchor)
+    if target is None:
+        known = ", ".join(["opened", *dates])
+        raise fail(where, f"unknown anchor {rule.anchor!r}: {known}, or a date item")
+    if target.kind != "date":
+        raise fail(where, f"{rule.anchor!r} is not a date item (its kind is {target.kind})")
+    if item is not None and target.id == item.id:
+        raise fail(where, "an item cannot be due relative to its own answer")
+    there = checklist.steps_by_id[target.step].number
+    if there > here:
+        raise fail(where, f"{rule.anchor!r} is answered in step {there}; step {here} cannot know it yet")
 
 def check_order(fail: Fail, checklist: Checklist, item: ItemDef, path: str) -> None:
     """An item may wait only on its own step or an earlier one: a later step never comes first."""

@@ -29,6 +29,7 @@ USAGES = (
     Usage("cancel", "CLIENT", "cancel a client's open case (asks to confirm, with a reason)"),
     Usage("reopen", "CLIENT", "reopen a client's cancelled (or completed) case, with a reason"),
     Usage("export", "CLIENT", "post the case's documents into its thread (memo, summary report, checklist)"),
+    Usage("date", "CLIENT", "move the service stop date (asks for the new date and why; due dates follow)"),
     Usage("open", "CLIENT", "open a case for a client whose name looks like a command"),
     Usage("help", "", "this list"),
 )
@@ -52,8 +53,8 @@ def help_text(verb_prefix: str = "/offboard ", open_prefix: str = "/offboard ") 
 
 HELP = help_text()
 
-VERBS = ("open", "help", "list", "status", "cancel", "reopen", "export")
-NEEDS_CLIENT = ("open", "status", "cancel", "reopen", "export")
+VERBS = ("open", "help", "list", "status", "cancel", "reopen", "export", "date")
+NEEDS_CLIENT = ("open", "status", "cancel", "reopen", "export", "date")
 COMMAND = "/offboard"
 _PREFIX = re.compile(r"/offboard(?=\s|$)", re.IGNORECASE)
 
@@ -62,7 +63,7 @@ _PREFIX = re.compile(r"/offboard(?=\s|$)", re.IGNORECASE)
 class Command:
     """One parsed /offboard command: a verb and its argument (the client, usually).
 
-    verb: open | help | list | status | cancel | reopen | export | unknown. For ``help``,
+    verb: open | help | list | status | cancel | reopen | export | date | unknown. For ``help``,
     ``arg`` is what was wrong (or empty); for ``unknown`` it is the help's first
     line: what was not understood and what was probably meant.
     """

@@ -22,7 +22,6 @@ from dialogs.lookup import Lookup, choose, is_case_id
 from dialogs.names import legacy_client_key
 from dialogs.outcome import Outcome, duplicate, stale_case
 from dialogs.present import CaseView
-from dialogs.settle import Settler
 from dialogs.values import clean_text, client_key
 from dialogs.views import CaseSummary, StepCard
 from storage.base import (
@@ -84,7 +83,7 @@ class Engine(ItemCommands):
             await tx.append_event(EventRecord(case.id, "case_opened", actor.to_json(), now,
                                               new={"client": name, "header": clean_header,
                                                    "checklist": checklist.id}))
-            await Settler(tx, checklist, case, records, actor, now, self.today()).settle(opened=True)
+            await self.settler(tx, checklist, case, records, actor, now).settle(opened=True)
             outcome = Outcome("changed", f"Opened the {checklist.case_noun} case for {name}.", case.id)
             if request_id:
                 await tx.record_request(request_id, outcome.to_json(), now)
@@ -151,7 +150,7 @@ class Engine(ItemCommands):
                 word = "Completed checklist" if case.status == "completed" else "Checklist so far"
                 offered.append(("checklist", f"{word}: {case.client}"))
             now = self.clock()
-            settler = Settler(tx, cl, case, records, actor, now, self.today())
+            settler = self.settler(tx, cl, case, records, actor, now)
             for document, title in offered:
                 await settler.offer_document(document, title)
             await tx.append_event(EventRecord(case.id, "documents_exported", actor.to_json(), now,
@@ -184,7 +183,7 @@ class Engine(ItemCommands):
         loaded = await self.store.load_case(case_id)  # the case and its items from one snapshot
         if loaded is None:
             raise NotFound(f"No case {case_id!r}")
-        return CaseView(self.checklist_for(loaded.case), loaded.case, loaded.items)
+        return self.case_view(self.checklist_for(loaded.case), loaded.case, loaded.items)
 
     async def summary(self, case_id: str) -> CaseSummary:
         """A case's live summary."""

@@ -15,6 +15,7 @@ from dialogs.errors import Conflict, NotFound
 from dialogs.outcome import Outcome, duplicate, stale_claim, stale_item
 from dialogs.present import CaseView
 from dialogs.settle import Settler
+from dialogs.timing import Timing
 from dialogs.values import DEFAULT_PHONE_REGION
 from storage.base import CaseRecord, DuplicateRequest, EventRecord, ItemRecord, Store, WriteTx
 
@@ -34,7 +35,8 @@ class EngineBase:
 
     def __init__(self, store: Store, checklists: Checklist | Mapping[str, Checklist], *,
                  clock: Clock = utcnow, tz: tzinfo = UTC, phone_region: str = DEFAULT_PHONE_REGION,
-                 viewers: str = "departments") -> None:
+                 viewers: str = "departments", timing: Timing | None = None) -> None:
+        """``timing``: the working calendar and escalation (bot.config); None keeps no due dates or timers."""
         if isinstance(checklists, Checklist):
             checklists = {checklists.id: checklists}
         if not checklists:
@@ -46,10 +48,24 @@ class EngineBase:
         self.tz = tz
         self.phone_region = phone_region
         self.viewers = viewers  # who may list and view cases: "departments" (and managers) | "everyone"
+        self.timing = timing
 
     def today(self) -> date:
         """Today's date where the MSP works."""
         return self.clock().astimezone(self.tz).date()
+
+    def settler(self, tx: WriteTx, checklist: Checklist, case: CaseRecord, records: dict[str, ItemRecord],
+                actor: Actor, now: datetime, *, before: CaseView | None = None,
+                cause: str = "changed") -> Settler:
+        """The Settler of one command on one case (with this engine's timing)."""
+        return Settler(tx, checklist, case, records, actor, now, self.today(), before=before, cause=cause,
+                       timing=self.timing)
+
+    def case_view(self, checklist: Checklist, case: CaseRecord, records: dict[str, ItemRecord],
+                  now: datetime | None = None) -> CaseView:
+        """A case's view, due dates judged at ``now`` (the clock's time when not given)."""
+        return CaseView(checklist, case, records, timing=self.timing,
+                        now=now or (self.clock() if self.timing else None))
 
     def check_may_view(self, actor: Actor) -> None:
         """NotAllowed unless the actor may list and view cases (the ``viewers`` setting)."""
@@ -96,7 +112,7 @@ class EngineBase:
                                case_id=case.id)
             cl = self.checklist_for(case)
             records = await tx.get_items(case_id)
-            view = CaseView(cl, case, records)
+            view = self.case_view(cl, case, records)
             if item_id is not None:
                 if item_id not in cl.items:
                     raise NotFound(f"No item {item_id!r} on this checklist")
@@ -120,7 +136,7 @@ class EngineBase:
         await tx.update_case(case)
         await tx.append_event(EventRecord(case.id, kind, actor.to_json(), now, note=note,
                                           new={"status": case.status}))
-        settler = Settler(tx, cl, case, records, actor, now, self.today())
+        settler = self.settler(tx, cl, case, records, actor, now)
         await settler.thread(message)
         await settler.settle(may_complete=may_complete)
         return Outcome("changed", message, case.id, version=case.version)

@@ -1,4 +1,4 @@
-"""Commands on items: answer, tick done, confirm a gate, not applicable, undo, claim, close a ticket."""
+"""Commands on items: answer, tick done, confirm a gate, not applicable, undo, claim, tickets, snooze."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from typing import Any
 from dialogs.actor import Actor
 from dialogs.answers import parse_answer, truthy
 from dialogs.checklist import Checklist, ItemDef
-from dialogs.engine_base import EngineBase
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from dialogs.outcome import Outcome
 from dialogs.present import CaseView
 from dialogs.sanity import check_answer
-from dialogs.settle import Settler
 from dialogs.tickets import close_decided, merge_rows, shown_numbers
+from dialogs.time_commands import TimeCommands
 from dialogs.values import clean_text
 from storage.base import CaseRecord, EventRecord, ItemRecord, ItemStatus, WriteTx
 
@@ -24,7 +23,7 @@ _CAUSES = {"undone": "undid", "edited": "changed", "answered": "answered", "gate
            "not_applicable": "marked not applicable"}
 
 
-class ItemCommands(EngineBase):
+class ItemCommands(TimeCommands):
     """Every command that changes one item (and what follows from it)."""
 
     # ------------------------------------------------------------------ items
@@ -172,7 +171,7 @@ class ItemCommands(EngineBase):
             await tx.put_item(rec)
             await tx.append_event(EventRecord(case.id, "assigned", actor.to_json(), now, item_id,
                                               old=current, new=rec.assignee))
-            await Settler(tx, cl, case, records, actor, now, self.today()).settle(touched={item_id})
+            await self.settler(tx, cl, case, records, actor, now).settle(touched={item_id})
             return Outcome("changed", f"{target.name} now holds “{view.text(item_id)}”.", case_id,
                            item_id, rec.holder_version)
 
@@ -237,6 +236,10 @@ class ItemCommands(EngineBase):
             return await self.claim(case_id, item_id, actor, seen_version, **common)
         if action == "close_ticket":
             return await self.close_ticket(case_id, item_id, arg or "", actor, seen_version, **common)
+        if action in ("snooze", "snooze_until"):
+            until = str(raw.get("until") or "") if action == "snooze_until" else None
+            return await self.snooze(case_id, item_id, str(raw.get("reason") or ""), actor, seen_version,
+                                     until=until, **common)
         raise InvalidInput(f"Unknown action {action!r}")
 
     async def _set_item(self, tx: WriteTx, cl: Checklist, case: CaseRecord,
@@ -254,8 +257,8 @@ class ItemCommands(EngineBase):
         await tx.append_event(EventRecord(case.id, kind, actor.to_json(), now, item_id, old=old,
                                           new={"status": status, "value": value, "reason": reason},
                                           note=note or reason))
-        settler = Settler(tx, cl, case, records, actor, now, self.today(), before=before,
-                          cause=_CAUSES.get(kind, "changed"))
+        settler = self.settler(tx, cl, case, records, actor, now, before=before,
+                               cause=_CAUSES.get(kind, "changed"))
         await settler.settle(touched={item_id})
         words = {"answered": "Recorded", "edited": "Changed", "not_applicable": "Marked not applicable",
                  "undone": "Undid", "gate_confirmed": "Confirmed", "ticket_closed": "Closed ticket on"}

@@ -9,11 +9,13 @@ from typing import Any
 
 from dialogs.checklist import DECISIONS as DECISIONS
 from dialogs.checklist import Checklist, ItemDef
+from dialogs.due import Due, day_text, due_words, is_late, item_due
 from dialogs.reasons import STATE_PHRASES, Reason, lower_first, words
 from dialogs.state import Derived, derive, progress, rebate_suggestion, step_complete
 from dialogs.text import money as format_money
 from dialogs.text import render
 from dialogs.tickets import NONE_LABEL
+from dialogs.timing import Timing
 from dialogs.views import (
     ActionView,
     CaseSummary,
@@ -32,15 +34,45 @@ HOURS_LOGGED = "Hours logged"
 
 
 class CaseView:
-    """One case's state, ready to be shown: derives states once, renders texts on demand."""
+    """One case's state, ready to be shown: derives states once, renders texts on demand.
 
-    def __init__(self, checklist: Checklist, case: CaseRecord, records: Mapping[str, ItemRecord]) -> None:
+    With ``timing`` (reminders on) and ``now``, items say when they are due and offer a snooze.
+    """
+
+    def __init__(self, checklist: Checklist, case: CaseRecord, records: Mapping[str, ItemRecord], *,
+                 timing: Timing | None = None, now: datetime | None = None) -> None:
         self.checklist = checklist
         self.case = case
         self.records = records
         self.values = case_values(case, records)
         self._texts: dict[str, str] = {}
         self.derived: dict[str, Derived] = derive(checklist, records, case.step_index)
+        self.timing, self.now = timing, now
+        self._due: dict[str, Due | None] = {}
+
+    def due(self, item_id: str) -> Due | None:
+        """When an item is due; None without reminders, a rule, or its anchor's date."""
+        if self.timing is None:
+            return None
+        if item_id not in self._due:
+            item = self.checklist.items[item_id]
+            self._due[item_id] = item_due(self.checklist, item, self.case, self.records,
+                                          self.timing.calendar_for(item.department))
+        return self._due[item_id]
+
+    def pending_due(self, item_id: str) -> Due | None:
+        """When an item not done yet (open or locked) of an open case is due, with a clock to judge it."""
+        if self.now is None or self.case.status != "open" or self.derived[item_id].status not in ("open",
+                                                                                                  "locked"):
+            return None
+        return self.due(item_id)
+
+    def due_words(self, item_id: str) -> str | None:
+        """"due in 3 days", "2 days late"; None when the item is not waiting on a due date."""
+        due = self.pending_due(item_id)
+        if due is None or self.timing is None or self.now is None:
+            return None
+        return due_words(due, self.now, self.timing.calendar_for(self.checklist.items[item_id].department))
 
     def text(self, item_id: str) -> str:
         """An item's text with the case's values filled in."""
@@ -117,7 +149,31 @@ class CaseView:
                            DECISIONS.get(t["decision"], t["decision"]), bool(t.get("closed")))
                 for t in ((rec.value or {}).get("tickets", []) if rec.status == "done" else [])
             ),
+            **self._due_fields(item),
         )
+
+    def _due_fields(self, item: ItemDef) -> dict[str, Any]:
+        due = self.pending_due(item.id)
+        if due is None or self.now is None:
+            return {}
+        today = self._today(item)
+        out: dict[str, Any] = {"due_on": due.on.isoformat(), "due_day": day_text(due.on, today),
+                               "due_text": self.due_words(item.id), "late": is_late(due, self.now)}
+        snooze = self.records[item.id].snooze or {}
+        if snooze.get("until") and datetime.fromisoformat(snooze["until"]) > self.now:
+            who = (snooze.get("by") or {}).get("name", "someone")
+            out["snoozed"] = (f"until {day_text(date.fromisoformat(snooze['day']), today)} "
+                              f"({who}: {snooze.get('why', '')})")
+        return out
+
+    def _today(self, item: ItemDef) -> date:
+        assert self.timing is not None and self.now is not None
+        return self.timing.calendar_for(item.department).today(self.now)
+
+    def may_snooze(self, item: ItemDef) -> bool:
+        """An open item due today or late offers to snooze its reminders."""
+        due = self.pending_due(item.id)
+        return due is not None and self.derived[item.id].status == "open" and due.on <= self._today(item)
 
     def _depth(self, item: ItemDef) -> int:
         depth, parent = 0, item.parent
@@ -163,6 +219,11 @@ class CaseView:
             out.append(act("na", "Not applicable", inputs=[reason]))
         if rec.assignee is None:  # a claim carries the holder version, not the answer's
             out.append(ActionView("claim", "Claim", item.id, rec.holder_version))
+        if self.may_snooze(item):
+            why = InputField("reason", "text", "Why snooze?")
+            until = InputField("until", "date", "Until")
+            out += [act("snooze", "Snooze a day", inputs=[why]),
+                    act("snooze_until", "Snooze until a date", inputs=[until, why])]
         return tuple(out)
 
     def inputs(self, item: ItemDef, rec: ItemRecord) -> list[InputField]:
@@ -224,13 +285,34 @@ class CaseView:
         stop = self.case.header.get("stop_date")
         header = tuple((h.label, self.case.header[h.id]) for h in self.checklist.header
                        if self.case.header.get(h.id))
+        late, urgent = self._urgency()
+        days_to_stop = None
+        if today and stop and self.case.status == "open":
+            try:
+                days_to_stop = (date.fromisoformat(stop) - today).days
+            except ValueError:
+                days_to_stop = None
         return CaseSummary(
             self.case.id, self.case.client, render(self.checklist.title, self.values),
             self.case.status, stop, _iso(self.case.opened_at) or "",
             str(self.case.opened_by.get("name", "")), holder, tuple(steps), header,
             overdue=bool(today and stop and self.case.status == "open" and stop < today.isoformat()),
-            needs_manager=needs_manager,
+            needs_manager=needs_manager, late_items=late, next_due=urgent, days_to_stop=days_to_stop,
         )
+
+    def _urgency(self) -> tuple[int, str | None]:
+        """How many items not done yet are late, and the most urgent one in words."""
+        late, first = 0, None
+        for item in self.checklist.items.values():
+            due = self.pending_due(item.id)
+            if due is None or self.now is None:
+                continue
+            late += is_late(due, self.now)
+            if first is None or due.at < first[0].at:
+                first = (due, item.id)
+        if first is None:
+            return late, None
+        return late, f"“{self.text(first[1])}” {self.due_words(first[1])}"
 
     def recorded(self, step_id: str) -> tuple[RecordedLine, ...]:
         """What a step recorded, for the hand-off to the next department."""

@@ -8,6 +8,7 @@ its own prefixes to ``help_text``.
 
 from __future__ import annotations
 
+from dialogs.reminder_views import DigestCase, DigestLine, DigestView, ReminderView
 from dialogs.views import CaseSummary, HandoffView, ItemView, StepCard
 
 STEP_STATUS = {"waiting": "waiting for the step before", "active": "in progress", "complete": "complete"}
@@ -79,3 +80,37 @@ def no_case(name: str) -> str:
 def no_open_cases(open_command: str) -> str:
     """The case list is empty."""
     return f"No open cases. Type {open_command} CLIENT to open one."
+
+
+def late_phrase(due_text: str) -> str:
+    """"is late" (due today, past the end of work) or "is 2 days late"."""
+    return "is late" if due_text.startswith("late") else f"is {due_text}"
+
+
+def reminder_text(r: ReminderView) -> str:
+    """A reminder or an escalation in words (the surface adds whom it mentions before it)."""
+    where = f"step {r.step_number}, {r.department_label}"
+    held = f" {r.holder.get('name')} holds it." if r.holder and r.holder.get("name") else ""
+    if r.level == 0:
+        return (f"“{r.item_text}” for {r.client} {late_phrase(r.due_text)}: it was due {r.due_day} "
+                f"({where}).{held}")
+    head = "Still late" if r.level == 1 else "Escalated to the managers"
+    return (f"{head}: “{r.item_text}” for {r.client} {late_phrase(r.due_text)}; it was due {r.due_day} "
+            f"({where}).{held or ' Nobody has claimed it.'}")
+
+
+def digest_head(d: DigestView) -> str:
+    """The first line of a department's digest."""
+    parts = [f"{d.late} late" if d.late else "", f"{d.due_today} due today" if d.due_today else ""]
+    return f"{d.department_label}, {d.day_text}: " + " and ".join(p for p in parts if p)
+
+
+def digest_case(c: DigestCase) -> str:
+    """A case's heading on a digest."""
+    return f"{c.client}" + (f" (service stops {c.stop_date})" if c.stop_date else "")
+
+
+def digest_line(line: DigestLine) -> str:
+    """One item on a digest."""
+    held = f" · {line.holder}" if line.holder else ""
+    return f"“{line.text}” — {line.due_text}{held}"

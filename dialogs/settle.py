@@ -18,6 +18,8 @@ from dialogs.checklist import Checklist
 from dialogs.present import CaseView
 from dialogs.reasons import Reason
 from dialogs.state import RESOLVED, step_complete
+from dialogs.timers import DueMove, moves_text, sync_timers
+from dialogs.timing import Timing
 from dialogs.views import HandoffView, RecordedLine
 from storage.base import (
     CaseRecord,
@@ -38,12 +40,15 @@ class Settler:
 
     def __init__(self, tx: WriteTx, checklist: Checklist, case: CaseRecord,
                  records: dict[str, ItemRecord], actor: Actor, now: datetime, today: date, *,
-                 before: CaseView | None = None, cause: str = "changed") -> None:
+                 before: CaseView | None = None, cause: str = "changed",
+                 timing: Timing | None = None) -> None:
         """``before``: the case as it was before the command (to see steps reopen or complete again);
-        ``cause``: what the person did, in words ("undid", "changed")."""
+        ``cause``: what the person did, in words ("undid", "changed"); ``timing``: keep the case's
+        timers (reminders on)."""
         self.tx, self.checklist, self.case, self.records = tx, checklist, case, records
         self.actor, self.now, self.today = actor, now, today
-        self.view = CaseView(checklist, case, records)
+        self.timing = timing
+        self.view = self._view()
         self.before = before
         self.was = {iid: d.status for iid, d in (before or self.view).derived.items()}
         self.cause = cause
@@ -62,7 +67,7 @@ class Settler:
         if opened:
             await self._summary()
         for _ in range(_MAX_ROUNDS):
-            self.view = CaseView(self.checklist, self.case, self.records)
+            self.view = self._view()
             moved = await self._sync_items()
             steps |= moved
             if not moved and not await self._hand_off():
@@ -73,7 +78,36 @@ class Settler:
             await self._reopened(touched or set())
         if may_complete and not opened:
             await self._complete()
+        steps |= await self._timers()
         await self._notify(steps, opened or self.case.status != case_was, touched or set())
+
+    def _view(self) -> CaseView:
+        return CaseView(self.checklist, self.case, self.records, timing=self.timing, now=self.now)
+
+    async def _timers(self) -> set[str]:
+        """Write the timers the case's state now implies; a moved due time is recorded and shown."""
+        if self.timing is None:
+            return set()
+        moved = await sync_timers(self.tx, self.view, self.timing)
+        if moved:
+            await self._due_moved(moved)
+        return {self.checklist.items[i].step for i in moved}
+
+    async def _due_moved(self, moved: dict[str, DueMove]) -> None:
+        assert self.timing is not None
+        await self.tx.append_event(EventRecord(
+            self.case.id, "due_changed", self.actor.to_json(), self.now,
+            new={"items": {i: {"old": o.isoformat(), "new": n.isoformat()} for i, (o, n) in moved.items()}}))
+        await self.thread(moves_text(self.view, self.timing, moved, self.today))
+
+    async def refresh(self, steps: set[str]) -> None:
+        """Post the summary and these steps' cards again as they stand (their due marks moved on)."""
+        await self._notify(steps, False, set())
+
+    async def tell(self, kind: str, target: str, payload: dict[str, Any], *, ref_key: str | None = None,
+                   coalesce: str | None = None) -> None:
+        """Write a notice about this case (a reminder, an escalation) to the outbox."""
+        await self._notice(kind, target, payload, ref_key=ref_key, coalesce=coalesce)
 
     async def _sync_items(self) -> set[str]:
         moved: set[str] = set()

@@ -71,6 +71,11 @@ class ItemView:
     copy_text: str | None = None
     actions: tuple[ActionView, ...] = ()
     tickets: tuple[TicketView, ...] = ()
+    due_on: str | None = None  # the due date (ISO) of an item not done yet
+    due_day: str | None = None  # the due date as people say it: "Tue 1 Dec"
+    due_text: str | None = None  # "due in 3 days", "2 days late" (dialogs.due.due_words)
+    late: bool = False
+    snoozed: str | None = None  # reminders silenced: "until Wed 2 Dec (Alice Admin: waiting for the bank)"
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,9 @@ class CaseSummary:
     header: tuple[tuple[str, str], ...]
     overdue: bool = False
     needs_manager: tuple[str, ...] = ()  # open items only a manager may do, in the case's words
+    late_items: int = 0  # items (not done yet) past their due time
+    next_due: str | None = None  # the most urgent item not done yet, in words: "“Collect…” 2 days late"
+    days_to_stop: int | None = None  # days from today to the stop date (negative: past it)
 
     def to_json(self) -> dict[str, Any]:
         """The dict that travels in a notice."""

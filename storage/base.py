@@ -12,7 +12,8 @@ The port speaks in the records, enums and errors below, never in a driver's
 types: a second open case of a client is ``DuplicateOpenCase``, not
 ``sqlite3.IntegrityError``.
 
-The outbox (``storage.outbox_port``) is part of the same port; implementations:
+The outbox (``storage.outbox_port``) and the timers (``storage.timers_port``) are part of the
+same port; implementations:
 storage.sqlite.SQLiteStore and storage.postgres.PostgresStore, both registered in
 storage.registry and both run through tests/contract.
 """
@@ -44,6 +45,15 @@ from storage.outbox_port import (
     NoticeKind,
     OutboxStore,
 )
+from storage.timers_port import (
+    TimerKind,
+    TimerRecord,
+    TimerStatus,
+    TimerStore,
+    digest_key,
+    due_key,
+    escalation_key,
+)
 
 JSON = dict[str, Any]
 
@@ -69,7 +79,13 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "TimerKind",
+    "TimerRecord",
+    "TimerStatus",
     "WriteTx",
+    "digest_key",
+    "due_key",
+    "escalation_key",
 ]
 
 
@@ -128,6 +144,7 @@ class ItemRecord:
     updated_at: datetime | None = None
     assignee: JSON | None = None  # who holds it: the actor, and "at" (when they took it)
     holder_version: int = 1  # bumped by claim only: who holds an item is versioned apart from its answer
+    snooze: JSON | None = None  # reminders silenced: until (ISO, UTC), by, why, at
 
 
 @dataclass
@@ -166,6 +183,7 @@ class Dump:
     message_refs: list[MessageRef] = field(default_factory=list)
     doubts: list[tuple[str, str, str, int | None, datetime]] = field(default_factory=list)
     requests: list[tuple[str, JSON, datetime]] = field(default_factory=list)
+    timers: list[TimerRecord] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """How many of each (what the target must hold after the copy)."""
@@ -173,7 +191,7 @@ class Dump:
 
 
 DUMP_PARTS = ("cases", "items", "events", "notices", "senders", "deliveries", "message_refs", "doubts",
-              "requests")
+              "requests", "timers")
 
 
 class WriteTx(ABC):
@@ -219,8 +237,24 @@ class WriteTx(ABC):
     async def record_request(self, request_id: str, result: JSON, at: datetime) -> None:
         """Remember that a request id was processed, with its result; DuplicateRequest if it was."""
 
+    @abstractmethod
+    async def get_timers(self, case_id: str) -> list[TimerRecord]:
+        """Every timer of a case."""
 
-class Store(OutboxStore):
+    @abstractmethod
+    async def get_timer(self, key: str) -> TimerRecord | None:
+        """One timer, held (on backends that lock rows) until the transaction ends."""
+
+    @abstractmethod
+    async def put_timer(self, timer: TimerRecord) -> None:
+        """Insert or replace a timer (all of it: a replaced timer's lease is gone)."""
+
+    @abstractmethod
+    async def delete_timers(self, keys: list[str]) -> None:
+        """Remove timers by key."""
+
+
+class Store(OutboxStore, TimerStore):
     """The whole persistence port."""
 
     @abstractmethod

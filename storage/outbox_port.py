@@ -36,6 +36,9 @@ class NoticeKind(StrEnum):
     MANAGERS = "managers"  # a note to the managers
     DOCUMENT = "document"  # a document is ready for the case thread
     MANAGER_ITEM = "manager_item"  # a manager-only item waits: its buttons, for the managers (then edited)
+    REMINDER = "reminder"  # an item is past its due time: the department (or the managers) reminded
+    ESCALATION = "escalation"  # still late after a grace period: the case thread, then the managers
+    DIGEST = "digest"  # a department's items due today or late (posted once a day, then edited)
 
 
 class DeliveryStatus(StrEnum):

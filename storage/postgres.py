@@ -7,8 +7,8 @@ shared ones in storage.sqlstore. What PostgreSQL adds:
   the case, ``write(client_key=...)`` one on the client, so commands on
   different cases run at once in any process and commands on one case queue
   up (which also keeps a case's notice ids in commit order);
-- deliveries are claimed with ``FOR UPDATE SKIP LOCKED``: two processes never
-  take the same one;
+- deliveries and timers are claimed with ``FOR UPDATE SKIP LOCKED``: two
+  processes never take the same one;
 - the change feed: a trigger NOTIFYs every committed notice; one listening
   connection per process tells the store's listeners (the web workspace's
   browsers, the dispatcher's wake-up).
@@ -38,6 +38,7 @@ from storage.outbox_sql import CLAIMABLE, HEADS
 from storage.postgres_migrate import migrate
 from storage.registry import describe
 from storage.sqlstore import Listener, SqlStore
+from storage.timers_sql import CLAIMABLE as TIMERS_CLAIMABLE
 
 log = logging.getLogger(__name__)
 CHANNEL = "offboard_notices"
@@ -105,6 +106,10 @@ class PostgresStore(SqlStore):
         "UPDATE deliveries SET lease_owner = :owner, lease_until = :until, "
         "attempts = deliveries.attempts + 1 "
         "FROM due WHERE deliveries.id = due.id RETURNING deliveries.id")
+    CLAIM_TIMERS_SQL: ClassVar[str] = (
+        f"WITH due AS ({TIMERS_CLAIMABLE} FOR UPDATE SKIP LOCKED) "
+        "UPDATE timers SET lease_owner = :owner, lease_until = :until "
+        "FROM due WHERE timers.key = due.key RETURNING timers.key")
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0) -> None:
         super().__init__()

@@ -127,6 +127,7 @@ def item_params(item: ItemRecord) -> dict[str, Any]:
         "updated_at": opt_dt_to_db(item.updated_at),
         "assignee": to_json(item.assignee),
         "holder_version": item.holder_version,
+        "snooze": to_json(item.snooze),
     }
 
 
@@ -143,6 +144,7 @@ def item_from_row(row: Row) -> ItemRecord:
         updated_at=opt_dt_from_db(row["updated_at"]),
         assignee=from_json(row["assignee"]),
         holder_version=row["holder_version"],
+        snooze=from_json(row["snooze"]),
     )
 
 

@@ -29,6 +29,7 @@ from storage.errors import OPEN_CASE_PER_CLIENT, REQUEST_ONCE
 from storage.outbox_sql import CLAIMABLE, HEADS
 from storage.sqlite_migrate import migrate
 from storage.sqlstore import SqlStore
+from storage.timers_sql import CLAIMABLE as TIMERS_CLAIMABLE
 
 BUSY_TIMEOUT_MS = 5000
 MIN_SQLITE = (3, 35)  # UPDATE ... RETURNING (claiming deliveries), ALTER TABLE DROP COLUMN
@@ -89,6 +90,9 @@ class SQLiteStore(SqlStore):
     CLAIM_SQL: ClassVar[str] = (
         f"{HEADS}UPDATE deliveries SET lease_owner = :owner, lease_until = :until, attempts = attempts + 1 "
         f"WHERE id IN ({CLAIMABLE}) RETURNING id")
+    CLAIM_TIMERS_SQL: ClassVar[str] = (
+        "UPDATE timers SET lease_owner = :owner, lease_until = :until "
+        f"WHERE key IN ({TIMERS_CLAIMABLE}) RETURNING key")
 
     def __init__(self, path: str | Path) -> None:
         super().__init__()

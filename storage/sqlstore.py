@@ -50,6 +50,7 @@ from storage.rows import (
     item_params,
     to_json,
 )
+from storage.sqltimers import SqlTimers, SqlWriteTimers
 
 log = logging.getLogger(__name__)
 Listener = Callable[[Change], None]
@@ -59,11 +60,12 @@ _CASE_VALUES = ", ".join(f":{name}" for name in _CASE_NAMES)
 _CASE_ALIASED = ", ".join(f"c.{name} AS c_{name}" for name in _CASE_NAMES)
 
 
-class SqlWriteTx(WriteTx):
+class SqlWriteTx(SqlWriteTimers, WriteTx):
     """The operations of one write transaction, on its connection."""
 
-    def __init__(self, db: Db, item_columns: str) -> None:
+    def __init__(self, db: Db, item_columns: str, lock_row: str = "") -> None:
         self.db = db
+        self.lock_row = lock_row
         self.changes: list[Change] = []
         columns = [c.strip() for c in item_columns.split(",")]
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("case_id", "item_id"))
@@ -165,11 +167,12 @@ async def select_items(db: Db, case_id: str) -> dict[str, ItemRecord]:
     return {row["item_id"]: item_from_row(row) for row in rows}
 
 
-class SqlStore(Store):
+class SqlStore(SqlTimers, Store):
     """Everything of the port that is plain SQL; the backend gives connections and locks."""
 
     ITEM_COLUMNS: ClassVar[str] = (
-        "case_id, item_id, status, value, reason, version, updated_by, updated_at, assignee, holder_version")
+        "case_id, item_id, status, value, reason, version, updated_by, updated_at, assignee, holder_version, "
+        "snooze")
     LOCK_ROW: ClassVar[str] = ""  # appended to a SELECT that must keep its row for the transaction
     CLAIM_SQL: ClassVar[str]  # UPDATE ... RETURNING id, leasing outbox_sql.CLAIMABLE
 
@@ -198,7 +201,7 @@ class SqlStore(Store):
     @asynccontextmanager
     async def _write(self, case_id: str | None, client_key: str | None) -> AsyncIterator[WriteTx]:
         async with self._transaction(case_id, client_key) as db:
-            tx = SqlWriteTx(db, self.ITEM_COLUMNS)
+            tx = SqlWriteTx(db, self.ITEM_COLUMNS, self.LOCK_ROW)
             yield tx
         if tx.changes:
             self._committed(tx.changes)

@@ -2,11 +2,13 @@
 
 Rows keep their ids, so notices keep their order and events their numbers.
 Only unfinished deliveries move (pending and dead-lettered ones); leases do
-not (a move happens with every process stopped).
+not (a move happens with every process stopped). Timers move with what was sent, so
+the new store neither repeats nor forgets a reminder.
 """
 
 from __future__ import annotations
 
+from storage import timers_sql
 from storage.base import DUMP_PARTS, DeliveryStatus, Dump, StoreError
 from storage.db import Db
 from storage.outbox_sql import DELIVERY_SELECT, queue_key
@@ -31,7 +33,8 @@ from storage.rows import (
 _UNFINISHED = "status IN ('pending', 'failed')"
 _TABLES = {"cases": "cases", "items": "item_states", "events": "events", "notices": "outbox",
            "senders": "senders", "deliveries": f"deliveries WHERE {_UNFINISHED}",
-           "message_refs": "message_refs", "doubts": "message_doubts", "requests": "processed_requests"}
+           "message_refs": "message_refs", "doubts": "message_doubts", "requests": "processed_requests",
+           "timers": "timers"}
 assert set(_TABLES) == set(DUMP_PARTS)
 
 
@@ -64,6 +67,7 @@ async def dump(db: Db) -> Dump:
                       "SELECT * FROM message_doubts ORDER BY sender, case_id, ref_key")]
     out.requests = [(r["request_id"], from_json(r["result"]) or {}, dt_from_db(r["at"]))
                     for r in await db.fetch_all("SELECT * FROM processed_requests ORDER BY request_id")]
+    out.timers = await timers_sql.listing(db, None)
     return out
 
 
@@ -116,3 +120,6 @@ async def restore(db: Db, data: Dump, item_columns: str) -> None:
     for request_id, result, at in data.requests:
         await db.execute("INSERT INTO processed_requests (request_id, result, at) VALUES (:id, :result, :at)",
                          {"id": request_id, "result": to_json(result) or "{}", "at": dt_to_db(at)})
+    for timer in data.timers:  # leases do not move: every process is stopped
+        timer.lease_owner = timer.lease_until = None
+        await timers_sql.put(db, timer)

@@ -94,6 +94,7 @@ def configure(app: AsyncApp, cases: CaseListeners, items: ItemListeners) -> None
     app.view(Modal.OPEN_CASE.value)(cases.open_submitted)
     app.view(Modal.CANCEL_CASE.value)(cases.cancel_submitted)
     app.view(Modal.REOPEN_CASE.value)(cases.reopen_submitted)
+    app.view(Modal.CHANGE_DATE.value)(cases.date_submitted)
     app.event("app_home_opened")(cases.home_opened)
     for act in ITEM_ACTS:
         app.action(act.pattern())(items.item_action)

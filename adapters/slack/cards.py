@@ -92,6 +92,12 @@ def item_blocks(card: StepCard, item: ItemView, prefix: str = "") -> list[Block]
         lines.append(f"> {md(item.value_text, 1200)}{who}")
     elif item.status in ("locked", "skipped") and item.reason:
         lines.append(f"_{STATUS_WORDS[item.status]}: {md(item.reason, 300)}_")
+    if item.due_text:
+        icon = ":warning:" if item.late else ":alarm_clock:"
+        words = f"*{md(item.due_text, 60)}*" if item.late else md(item.due_text, 60)
+        lines.append(f"{icon} {words} (due {md(item.due_day, 40)})")
+    if item.snoozed:
+        lines.append(f"_:zzz: Reminders snoozed {md(item.snoozed, 400)}_")
     if item.assignee and item.status not in ("done", "na", "skipped"):
         lines.append(f"Held by {md(item.assignee, 100)}")
     if item.note and item.status in ("open", "locked"):

@@ -29,6 +29,7 @@ from adapters.slack.ids import SENDER
 from adapters.slack.members import Membership
 from adapters.slack.modals import (
     cancel_modal,
+    date_modal,
     error_block,
     header_modal,
     loading_view,
@@ -37,6 +38,7 @@ from adapters.slack.modals import (
     values,
 )
 from dialogs.actor import Actor, check_case_permission
+from dialogs.attention import needs_you
 from dialogs.commands import parse_command
 from dialogs.engine import Engine
 from dialogs.errors import InvalidInput, NeedsConfirmation, NotAllowed, OffboardError
@@ -125,7 +127,7 @@ class CaseListeners(Listeners):
             await ack()
             await self._precheck_case(client, body, "open a case", opened["view"]["id"])
             return
-        if cmd.verb in ("cancel", "reopen"):
+        if cmd.verb in ("cancel", "reopen", "date"):
             await self._case_form(ack, body, client, cmd.verb, cmd.arg)
             return
         refused = await self._may_not_view(body, cmd.verb)
@@ -187,23 +189,31 @@ class CaseListeners(Listeners):
 
     async def _case_form(self, ack: Ack, body: Body, client: AsyncWebClient, verb: str,
                          client_name: str) -> None:
-        """/offboard cancel|reopen CLIENT: a modal that asks why (the case must be open, or closed)."""
-        title = "Cancel case" if verb == "cancel" else "Reopen case"
+        """/offboard cancel|reopen|date CLIENT: a modal that asks why (the case must be open, or closed)."""
+        title = {"cancel": "Cancel case", "reopen": "Reopen case"}.get(verb, "Move a date")
         opened = await client.views_open(trigger_id=body["trigger_id"], view=loading_view(title))
         await ack()
         view_id = opened["view"]["id"]
         found = await self.engine.lookup(client_name)
         case = found.case
-        wanted = case is not None and (case.status == "open") == (verb == "cancel")
+        wanted = case is not None and (case.status == "open") == (verb != "reopen")
         if case is None or not wanted:
             what = f"is {case.status}" if case else "does not exist"
+            doing = "move" if verb == "date" else verb
             await client.views_update(view_id=view_id, view=notice_view(
-                f"Nothing to {verb}: the case for {case.client if case else client_name} {what}."))
+                f"Nothing to {doing}: the case for {case.client if case else client_name} {what}."))
             return
-        if await self._precheck_case(client, body, f"{verb} a case", view_id):
+        what = "change the case's dates" if verb == "date" else f"{verb} a case"
+        if await self._precheck_case(client, body, what, view_id):
             summary = await self._summary(case.id)
             note = found.note(self.engine.tz)
-            form = cancel_modal(summary) if verb == "cancel" else reopen_modal(summary, note)
+            if verb == "date":
+                checklist = self.engine.checklist_for(case)
+                dates = [(h.id, h.label, case.header.get(h.id)) for h in checklist.header
+                         if h.kind == "date" and h.default is None]
+                form = date_modal(summary, dates)
+            else:
+                form = cancel_modal(summary) if verb == "cancel" else reopen_modal(summary, note)
             await client.views_update(view_id=view_id, view=form)
 
     # ------------------------------------------------------------ modals
@@ -232,6 +242,18 @@ class CaseListeners(Listeners):
         await self._submit(ack, view, lambda: self.engine.reopen_case(
             str(meta.get("case_id")), reason, actor, request_id=submission_id(view)), fallback="reason")
 
+    async def date_submitted(self, ack: Ack, body: Body, view: Body) -> None:
+        """The move-a-date form: which date, the new one, and why."""
+        meta = json.loads(view.get("private_metadata") or "{}")
+        entered = values(view["state"])
+        fields = [str(f) for f in meta.get("fields") or ["stop_date"]]
+        index = entered.get("field", "0")
+        field = fields[int(index)] if index.isdigit() and int(index) < len(fields) else fields[0]
+        actor = await self.actor(body["user"])
+        await self._submit(ack, view, lambda: self.engine.change_date(
+            str(meta.get("case_id")), field, entered.get("date", ""), entered.get("reason", ""), actor,
+            request_id=submission_id(view)), fallback="date")
+
     # ------------------------------------------------------------ App Home
     async def home_opened(self, event: Body, client: AsyncWebClient) -> None:
         """The Home tab lists open cases with their progress."""
@@ -239,7 +261,11 @@ class CaseListeners(Listeners):
             return
         problem = await self._may_not_view({"user_id": event["user"]}, "list")
         cases = [] if problem else await self.svc.store.list_cases("open")
-        summaries = [await self._summary(c.id) for c in cases]
+        views = [await self.engine.view(c.id) for c in cases]
+        summaries = [v.summary(self.engine.today()) for v in views]
+        actor = await self.actor({"user_id": event["user"]}) if views else None
+        needs = [a for v in views for a in needs_you(v, actor)] if actor else []
+        needs.sort(key=lambda a: (not a.late, a.due_on or "9999"))
         missing = not self.svc.documents.company_configured
         await client.views_publish(user_id=event["user"], view=home_view(
-            summaries, self.settings.public_url, refused=problem, company_missing=missing))
+            summaries, self.settings.public_url, refused=problem, company_missing=missing, needs=needs))

@@ -20,6 +20,7 @@ from adapters.slack.blocks import (
     thread_link,
 )
 from adapters.slack.messages import summary_blocks
+from dialogs.attention import Attention
 from dialogs.commands import HELP
 from dialogs.views import CaseSummary
 from storage.base import MessageRef
@@ -30,8 +31,9 @@ def case_line(s: CaseSummary) -> str:
     stop = f"stops {md(s.stop_date, 20)}" if s.stop_date else "no stop date"
     overdue = " :warning: overdue" if s.overdue else ""
     holder = f", with *{md(s.holder, 100)}*" if s.holder else ""
+    late = f" · :warning: {s.late_items} item{'s' if s.late_items > 1 else ''} late" if s.late_items else ""
     steps = " · ".join(f"{p.number}. {md(p.department_label, 40)} {p.done}/{p.total}" for p in s.steps)
-    return f"*{md(s.client, 200)}* — {stop}{overdue}{holder}\n{steps}"
+    return f"*{md(s.client, 200)}* — {stop}{overdue}{holder}{late}\n{steps}"
 
 
 def cases_blocks(summaries: Sequence[CaseSummary], limit: int) -> list[Block]:
@@ -44,9 +46,21 @@ def cases_blocks(summaries: Sequence[CaseSummary], limit: int) -> list[Block]:
     return blocks
 
 
+def needs_you_blocks(needs: Sequence[Attention], limit: int = 15) -> list[Block]:
+    """"Needs you": what this person can do now, late first, one line each, grouped by case."""
+    if not needs:
+        return [section("*Needs you*\nNothing right now: nothing you hold, nothing due today or late in "
+                        "your departments.", block_id="needs-you")]
+    lines = [f"• *{md(a.client, 200)}*: {md(a.line, 600)}" for a in needs[:limit]]
+    if len(needs) > limit:
+        lines.append(f"…and {len(needs) - limit} more")
+    return [section("*Needs you*\n" + "\n".join(lines), block_id="needs-you")]
+
+
 def home_view(summaries: Sequence[CaseSummary], public_url: str | None, *, refused: str | None = None,
-              company_missing: bool = False) -> dict[str, Any]:
-    """The App Home tab: open cases with their progress (or why this person may not see them)."""
+              company_missing: bool = False, needs: Sequence[Attention] = ()) -> dict[str, Any]:
+    """The App Home tab: what needs this person first, then open cases with their progress (cases that
+    need them first), or why this person may not see them."""
     dashboard = f"<{public_url}/dashboard|the dashboard>" if public_url else "the dashboard (`/dashboard`)"
     head: list[Block] = [{"type": "header", "text": plain("Open offboarding cases", 150)}]
     if company_missing:
@@ -54,8 +68,11 @@ def home_view(summaries: Sequence[CaseSummary], public_url: str | None, *, refus
                             "Set `name` in the `[company]` table of the config file (`OFFBOARD_CONFIG`)."))
     if refused is not None:
         return {"type": "home", "blocks": [*head, section(md(refused))]}
-    head += [context(f"{len(summaries)} open · `/offboard CLIENT` opens a case · everything, closed cases "
+    head += [*needs_you_blocks(needs), divider(),
+             context(f"{len(summaries)} open · `/offboard CLIENT` opens a case · everything, closed cases "
                      f"too, on {dashboard}"), divider()]
+    mine = {a.case_id for a in needs}
+    summaries = sorted(summaries, key=lambda s: s.case_id not in mine)  # stable: keeps the order within
     return {"type": "home", "blocks": [*head, *cases_blocks(summaries, MAX_VIEW_BLOCKS - len(head))]}
 
 

@@ -33,6 +33,8 @@ class Act(StrEnum):
     CLAIM = "item_claim"
     CLOSE_TICKET = "item_close_ticket"
     NO_TICKETS = "item_no_tickets"
+    SNOOZE = "item_snooze"  # a reminder's (and a late item's) "Snooze a day"
+    SNOOZE_UNTIL = "item_snooze_until"
 
     @classmethod
     def of(cls, engine_action: str) -> Act:
@@ -64,6 +66,7 @@ class Modal(StrEnum):
     CANCEL_CASE = "cancel_case"
     REOPEN_CASE = "reopen_case"
     CONFIRM_SAVE = "confirm_save"  # "save anyway?" pushed over an item's modal
+    CHANGE_DATE = "change_date"  # /offboard date CLIENT: move the stop date, with a reason
     NOTICE = "notice"
 
 

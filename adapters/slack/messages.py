@@ -39,6 +39,9 @@ def summary_blocks(s: CaseSummary, public_url: str | None) -> list[Block]:
     if s.needs_manager:
         waiting = ", ".join(f"“{md(t, 200)}”" for t in s.needs_manager)
         blocks.append(context(f":bust_in_silhouette: Waits for a manager: {waiting}"))
+    if s.next_due:
+        late = f":warning: *{s.late_items} late* · " if s.late_items else ":alarm_clock: "
+        blocks.append(context(f"{late}Most urgent: {md(s.next_due, 600)}"))
     if header:
         blocks.append(context(header))
     blocks.append(context(f"Case `{s.case_id}` · {dashboard_link(public_url, s.case_id)}"))

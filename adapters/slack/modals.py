@@ -20,7 +20,8 @@ from dialogs.views import ActionView, CaseSummary, InputField, ItemView, TicketV
 VALUE = "v"  # the action id of every input element
 TICKETS_PAGE = 25  # existing rows a tickets modal shows; more pages get their own buttons on the card
 MAX_TICKET_ROWS = 30  # a page and its blank rows: 3 inputs a row, under a modal's 100 blocks
-TITLES = {"na": "Not applicable", "done": "Done", "yes": "Yes", "answer": "Answer"}
+TITLES = {"na": "Not applicable", "done": "Done", "yes": "Yes", "answer": "Answer",
+          "snooze": "Snooze reminders", "snooze_until": "Snooze until a date"}
 
 
 def view(callback: Modal, title: str, blocks: list[Block], *, submit: str | None = None,
@@ -117,6 +118,21 @@ def reopen_modal(summary: CaseSummary, note: str | None = None) -> dict[str, Any
               text_input("reason", "Why is it reopened?", multiline=True)]
     return view(Modal.REOPEN_CASE, "Reopen case", blocks, submit="Reopen the case", close="Keep it closed",
                 metadata={"case_id": summary.case_id})
+
+
+def date_modal(summary: CaseSummary, dates: list[tuple[str, str, str | None]]) -> dict[str, Any]:
+    """Moving a date of the case (the stop date): which, to when, and why; due dates follow."""
+    blocks = [section(f"Move a date of the case for *{md(summary.client, 300)}*. Every due date counted from "
+                      "it moves too, and the case thread says so.")]
+    if len(dates) > 1:
+        choices = tuple(label for _, label, _ in dates)
+        blocks.append(field_input(InputField("field", "choice", "Which date", choices=choices,
+                                             default=choices[0])))
+    blocks.append(field_input(InputField("date", "date", dates[0][1] if len(dates) == 1 else "New date",
+                                         default=dates[0][2])))
+    blocks.append(text_input("reason", "Why does it move?", multiline=True))
+    return view(Modal.CHANGE_DATE, "Move a date", blocks, submit="Move it", close="Cancel",
+                metadata={"case_id": summary.case_id, "fields": [i for i, _, _ in dates]})
 
 
 def field_input(f: InputField) -> Block:

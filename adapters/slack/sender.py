@@ -35,7 +35,9 @@ from adapters.slack.messages import (
     managers_message,
     summary_message,
 )
+from adapters.slack.reminders import digest_message, holder_mention, reminder_message
 from dialogs.errors import OffboardError
+from dialogs.reminder_views import DigestView, ReminderView
 from dialogs.views import CaseSummary, HandoffView, StepCard
 from storage.base import MessageRef, Notice, Store
 
@@ -129,6 +131,11 @@ class SlackSender:
             message = managers_message(str(p.get("text", "")), self._managers_mention())
         elif notice.kind == "manager_item":
             message = manager_item_message(StepCard.from_json(p["card"]), self._managers_mention(), public)
+        elif notice.kind in ("reminder", "escalation"):
+            reminder = ReminderView.from_json(p["reminder"])
+            message = reminder_message(reminder, self._reminder_mention(reminder), public)
+        elif notice.kind == "digest":
+            message = digest_message(DigestView.from_json(p["digest"]), public)
         elif notice.kind == "document":
             await self._document(notice)
             return None
@@ -181,11 +188,11 @@ class SlackSender:
         return None
 
     async def _where(self, notice: Notice) -> tuple[str, str | None]:
-        """The channel a notice goes to, and the thread when it is a case thread line."""
+        """The channel a notice goes to (by its target), and the thread when it is a case thread line."""
         kind, target = notice.kind, notice.target
-        if kind in ("card", "handoff"):
+        if target.startswith("dept:"):
             return self.settings.channel_of(target.removeprefix("dept:")), None
-        if kind in ("managers", "manager_item"):
+        if target == "managers":
             return self.settings.managers_channel, None
         if kind == "summary" or notice.case_id is None:
             return self.settings.cases_channel, None
@@ -197,6 +204,15 @@ class SlackSender:
     def _department_mention(self, department: str) -> str:
         dept = self.settings.departments.get(department)
         return f"<!subteam^{dept.group}>" if dept and dept.group else "<!here>"
+
+    def _reminder_mention(self, r: ReminderView) -> str:
+        """Who a reminder calls: whoever holds the item, else its department (the managers for a manager's
+        item); an escalation calls the managers too."""
+        holder = holder_mention(r)
+        if r.level == 0:
+            return holder or (self._managers_mention() if r.manager_only
+                              else self._department_mention(r.department))
+        return " ".join(m for m in (self._managers_mention(), holder) if m)
 
     def _managers_mention(self) -> str:
         if self.settings.managers_group:
@@ -240,7 +256,8 @@ def _shows(meta: dict[str, Any], notice: Notice) -> bool:
     return bool(payload.get("notice_id") == notice.id)
 
 
-_POSTS = ("summary", "card", "thread", "handoff", "managers", "manager_item")
+_POSTS = ("summary", "card", "thread", "handoff", "managers", "manager_item", "reminder", "escalation",
+          "digest")
 
 
 def _retry_after(headers: Any) -> float:

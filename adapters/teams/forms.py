@@ -151,6 +151,27 @@ def cancel_form(summary: CaseSummary, entered: Mapping[str, str] | None = None,
     return card(body, fallback=f"Cancel the case for {summary.client}?", card_actions=[submit])
 
 
+def date_form(summary: CaseSummary, entered: Mapping[str, str] | None = None,
+              errors: Mapping[str, str] | None = None) -> Element:
+    """Moving the service stop date asks for the new date and why; due dates follow."""
+    given = entered or {}
+    date: Element = {"type": "Input.Date", "id": field_id("date"), "label": "New stop date",
+                     "isRequired": True, "errorMessage": "A date is required",
+                     "value": given.get("date") or summary.stop_date or ""}
+    reason: Element = {"type": "Input.Text", "id": field_id("reason"), "label": "Why does it move?",
+                       "isMultiline": True, "isRequired": True, "errorMessage": "A reason is required",
+                       "maxLength": TEXT_MAX}
+    if given.get("reason"):
+        reason["value"] = given["reason"]
+    body: list[Element] = [
+        para(run("Move the service stop date for "), run(summary.client, 300, weight="bolder"),
+             run(f" (now {summary.stop_date or 'not set'})? Every due date counted from it moves too.")),
+        *with_errors([("date", [date]), ("reason", [reason])], errors or {}),
+    ]
+    submit = execute("Move it", Verb.CHANGE_DATE, {"c": summary.case_id}, style="positive")
+    return card(body, fallback=f"Move the stop date for {summary.client}?", card_actions=[submit])
+
+
 def notice(text: str, title: str | None = None) -> Element:
     """A card that only says something (a result, a refusal)."""
     body = ([heading(title)] if title else []) + [para(run(text, 4000))]

@@ -76,7 +76,7 @@ class OffboardAgent(ActivityHandler):
         elif cmd.verb == "list":
             summaries = [await self._summary(c.id) for c in await self.ctx.store.list_cases("open")]
             await turn_context.send_activity(reply(list_card(summaries)))
-        elif cmd.verb in ("status", "export", "cancel"):
+        elif cmd.verb in ("status", "export", "cancel", "date"):
             case = await engine.find_case(cmd.arg)
             if case is None:
                 await turn_context.send_activity(reply(help_card(no_case(cmd.arg))))
@@ -93,6 +93,8 @@ class OffboardAgent(ActivityHandler):
         actor = await self.actor(activity)
         if verb == "cancel":
             return self.invokes.cancel_card(summary, view.checklist, actor)
+        if verb == "date":
+            return self.invokes.date_card(summary, view.checklist, actor)
         request_id = f"teams:{activity['id']}" if activity.get("id") else None
         try:
             outcome = await self.ctx.engine.export_documents(case_id, actor, request_id=request_id)

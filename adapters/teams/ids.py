@@ -33,6 +33,7 @@ class Verb(StrEnum):
     BACK = "back"  # leave an input card: the step card again
     OPEN_CASE = "open_case"  # the case-header form
     CANCEL_CASE = "cancel_case"  # the cancel form
+    CHANGE_DATE = "change_date"  # the move-the-stop-date form
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from adapters.teams.config import TeamsSettings
 from adapters.teams.forms import (
     MAX_TICKET_ROWS,
     cancel_form,
+    date_form,
     field_errors,
     header_form,
     item_form,
@@ -79,6 +80,8 @@ class Invokes:
                 return card_response(await self.step_part(str(data.get("c")), str(data.get("i"))))
             if verb is Verb.OPEN_CASE:
                 return await self.open_case(data, actor, request_id)
+            if verb is Verb.CHANGE_DATE:
+                return await self.change_date(data, actor, request_id)
             return await self.cancel_case(data, actor, request_id)
         except OffboardError as exc:  # refused, gone, or not ours: nothing changed
             return message_response(exc.message)
@@ -176,6 +179,32 @@ class Invokes:
         except NotAllowed as exc:
             return text_card(exc.message)
         return cancel_form(summary)
+
+    @staticmethod
+    def date_card(summary: CaseSummary, checklist: Checklist, actor: Actor) -> Element:
+        """The move-the-stop-date form, or why there is nothing to move."""
+        if summary.status != "open":
+            return text_card(f"Nothing to move: the case for {summary.client} is {summary.status}.")
+        try:
+            check_case_permission(actor, checklist, "change the case's dates")
+        except NotAllowed as exc:
+            return text_card(exc.message)
+        return date_form(summary)
+
+    async def change_date(self, data: dict[str, Any], actor: Actor, request_id: str | None) -> Body:
+        """The move-the-stop-date form, submitted: moved, or the form again with the error on its field."""
+        case_id = str(data.get("c"))
+        entered = fields(data)
+        try:
+            outcome = await self.ctx.engine.change_date(
+                case_id, "stop_date", entered.get("date", ""), entered.get("reason", ""), actor,
+                request_id=request_id)
+        except InvalidInput as exc:
+            summary = (await self.ctx.engine.view(case_id)).summary(self.ctx.engine.today())
+            return card_response(date_form(summary, entered, {exc.field or "": exc.message}))
+        if outcome.changed:
+            self.ctx.wake()
+        return card_response(notice(outcome.message))
 
     async def cancel_case(self, data: dict[str, Any], actor: Actor, request_id: str | None) -> Body:
         """The cancel form, submitted with its reason."""

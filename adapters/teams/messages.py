@@ -48,6 +48,9 @@ def summary_body(s: CaseSummary, public_url: str | None) -> list[Element]:
     for p in s.steps[:MAX_LINES]:
         body.append(para(run(f"{STEP_ICONS.get(p.status, '')} Step {p.number} · "), run(p.title, 200),
                          run(f" ({p.department_label}): {p.done}/{p.total}"), spacing="none"))
+    if s.next_due:
+        late = f"⚠️ {s.late_items} late · " if s.late_items else "⏰ "
+        body.append(para(run(f"{late}Most urgent: ", isSubtle=True), run(s.next_due, 600)))
     if s.header:
         body.append(subtle(" · ".join(f"{label}: {value}" for label, value in s.header), 3000))
     dashboard = f"{public_url}/dashboard/{s.case_id}" if public_url else None

@@ -27,7 +27,10 @@ from adapters.teams.messages import (
     mention_entities,
     summary_card,
 )
+from adapters.teams.reminders import digest_card, holder_mention, reminder_card
+from adapters.teams.settings_parts import Mention
 from adapters.teams.stepcard import manager_item_card, step_parts
+from dialogs.reminder_views import DigestView, ReminderView
 from dialogs.views import CaseSummary, HandoffView, StepCard
 from storage.base import Notice, Store
 
@@ -56,6 +59,9 @@ class Renderer:
             "managers": lambda p: [managers_card(str(p.get("text", "")), settings.manager_mentions)],
             "document": lambda p: [self.document(p)],
             "manager_item": self._manager_item,
+            "reminder": self._reminder,
+            "escalation": self._reminder,
+            "digest": lambda p: [digest_card(DigestView.from_json(p["digest"]), settings.public_url)],
         }
 
     def cards(self, notice: Notice) -> list[Element] | None:
@@ -67,6 +73,21 @@ class Renderer:
         h = HandoffView.from_json(payload["handoff"])
         dept = self.settings.departments.get(h.to_department)
         return [handoff_card(h, dept.mentions if dept else (), self.settings.public_url)]
+
+    def _reminder(self, payload: dict[str, Any]) -> list[Element]:
+        r = ReminderView.from_json(payload["reminder"])
+        return [reminder_card(r, self.reminder_mentions(r), self.settings.public_url)]
+
+    def reminder_mentions(self, r: ReminderView) -> tuple[Mention, ...]:
+        """Who a reminder calls: whoever holds the item, else its department (the managers for a
+        manager's item); an escalation calls the managers too."""
+        holder = holder_mention(r)
+        if r.level == 0:
+            if holder:
+                return (holder,)
+            dept = self.settings.departments.get(r.department)
+            return self.settings.manager_mentions if r.manager_only else (dept.mentions if dept else ())
+        return (*self.settings.manager_mentions, *((holder,) if holder else ()))
 
     def _manager_item(self, payload: dict[str, Any]) -> list[Element]:
         line, entities = mention_entities(self.settings.manager_mentions)

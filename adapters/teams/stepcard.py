@@ -83,6 +83,12 @@ def item_block(step: StepCard, item: ItemView, ident: str = "item-") -> Element:
     reason = item_reason(item)
     if reason:
         lines.append(subtle(reason, 400, italic=True))
+    if item.due_text:
+        late = {"color": "attention", "weight": "bolder"} if item.late else {"isSubtle": True}
+        lines.append(para(run(("⚠️ " if item.late else "⏰ ") + item.due_text, 60, **late),
+                          run(f" (due {item.due_day})", 60, isSubtle=True), spacing="none"))
+    if item.snoozed:
+        lines.append(subtle(f"💤 Reminders snoozed {item.snoozed}", 400, italic=True))
     if item.assignee and item.status not in ("done", "na", "skipped"):
         lines.append(subtle(f"Held by {item.assignee}", 200))
     if item.note and item.status in ("open", "locked"):

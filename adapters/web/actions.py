@@ -80,7 +80,7 @@ async def open_case(request: web.Request) -> web.StreamResponse:
 
 
 async def command(request: web.Request) -> web.StreamResponse:
-    """The composer: /offboard CLIENT | list | status | cancel | reopen | export CLIENT | help; else help."""
+    """The composer: /offboard CLIENT | list | status | cancel | reopen | export | date CLIENT | help."""
     ws, actor = request.app[WORKSPACE], visitor(request).actor
     if actor is None:
         return refuse(READ_ONLY)
@@ -93,9 +93,10 @@ async def command(request: web.Request) -> web.StreamResponse:
         for case in await ws.svc.store.list_cases("open"):
             s = (await engine.view(case.id)).summary(engine.today())
             steps = ", ".join(f"step {p.number} {p.done}/{p.total}" for p in s.steps)
-            lines.append(f"{s.client}: stops {s.stop_date}, with {s.holder}; {steps}")
+            late = f"; {s.late_items} late" if s.late_items else ""
+            lines.append(f"{s.client}: stops {s.stop_date}, with {s.holder}; {steps}{late}")
         return web.json_response({"ok": True, "reply": "\n".join(lines) or "No open cases."})
-    if cmd.verb in ("status", "cancel", "reopen", "export"):
+    if cmd.verb in ("status", "cancel", "reopen", "export", "date"):
         return await _case_command(ws, actor, cmd, request)
     return web.json_response({"ok": True, "reply": (cmd.arg + "\n\n" if cmd.arg else "") + HELP})
 
@@ -145,11 +146,17 @@ async def _case_command(ws: Workspace, actor: Actor, cmd: Command, request: web.
         if answer.status == 200:
             return web.json_response({"ok": True, "go": f"/w/cases/{case.id}", "note": note})
         return answer
-    what = "reopen a case" if cmd.verb == "reopen" else "cancel a case"
+    what = {"reopen": "reopen a case", "date": "change the case's dates"}.get(cmd.verb, "cancel a case")
     try:
         check_case_permission(actor, engine.checklist_for(case), what)
     except NotAllowed as exc:
         return refuse(exc.message)
+    if cmd.verb == "date":
+        if case.status != "open":
+            return refuse(f"The case for {case.client} is {case.status}: its dates no longer move.", 409,
+                          case_id=case.id)
+        return web.json_response({"ok": True, "date": {"case_id": case.id, "client": case.client,
+                                                       "value": case.header.get("stop_date", "")}})
     if cmd.verb == "reopen":
         if case.status == "open":
             return refuse(f"The case for {case.client} is open.", 409, case_id=case.id)
@@ -163,6 +170,17 @@ async def _case_command(ws: Workspace, actor: Actor, cmd: Command, request: web.
 async def cancel_case(request: web.Request) -> web.StreamResponse:
     """Cancel, after the confirmation dialog."""
     return await _with_reason(request, "cancel")
+
+
+async def change_date(request: web.Request) -> web.StreamResponse:
+    """Move the stop date, after the dialog that asks for the new date and why."""
+    ws, actor = request.app[WORKSPACE], visitor(request).actor
+    if actor is None:
+        return refuse(READ_ONLY)
+    form = await _form(request)
+    return await _run(ws, lambda: ws.svc.engine.change_date(
+        form.get("case_id", ""), form.get("field", "stop_date"), form.get("date", ""), form.get("reason", ""),
+        actor, request_id=form.get("request_id") or None))
 
 
 async def reopen_case(request: web.Request) -> web.StreamResponse:

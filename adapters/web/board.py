@@ -56,6 +56,15 @@ def case_row(view: CaseView, events: Sequence[EventRecord], today: date, now: da
     return CaseRow(summary, days, late, step, age, closed, needs_manager(view, summary))
 
 
+def sort_rows(rows: Sequence[CaseRow], sort: str) -> list[CaseRow]:
+    """Open cases as listed (by opening), or by days to the stop date (soonest first), or most late first."""
+    if sort == "stop":
+        return sorted(rows, key=lambda r: (r.summary.days_to_stop is None, r.summary.days_to_stop or 0))
+    if sort == "late":
+        return sorted(rows, key=lambda r: -r.summary.late_items)
+    return list(rows)
+
+
 def needs_manager(view: CaseView, summary: CaseSummary) -> tuple[str, ...]:
     """Open items only a manager can do, in the steps reached so far."""
     given = getattr(summary, "needs_manager", None)  # CaseSummary.needs_manager, where the engine has it
@@ -113,6 +122,10 @@ def _words(view: CaseView, e: EventRecord) -> str:
         "case_reopened": "reopened the case",
         "case_completed": "case completed",
         "documents_exported": "posted the documents to the case thread",
+        "header_changed": _header_changed(view, old, new, e.note),
+        "due_changed": f"due dates moved ({len(new.get('items', {}))} item(s))",
+        "snoozed": f"snoozed the reminders for {title} until {new.get('day', '?')}: {e.note}",
+        "reminded": _reminded(title, new),
         "document": f"{title} is ready",
         "gate_opened": f"{title} opened",
         "gate_closed": f"{title} locked again",
@@ -121,6 +134,18 @@ def _words(view: CaseView, e: EventRecord) -> str:
         "state": f"{title} is now {_state(new.get('status'))}",
     }
     return str(said.get(e.kind) or e.kind.replace("_", " "))
+
+
+def _header_changed(view: CaseView, old: dict[str, Any], new: dict[str, Any], why: str | None) -> str:
+    labels = {h.id: h.label for h in view.checklist.header}
+    moves = [f"“{labels.get(k, k)}” from {old.get(k) or 'not set'} to {v}" for k, v in new.items()]
+    return f"moved {', '.join(moves)}: {why}" if why else f"moved {', '.join(moves)}"
+
+
+def _reminded(title: str, new: dict[str, Any]) -> str:
+    level = new.get("level", 0)
+    where = {0: "reminded", 1: "escalated into the case thread", 2: "escalated to the managers"}.get(level)
+    return f"{where}: {title} {new.get('late', 'late')}"
 
 
 def _handoff(view: CaseView, done: str | None, nxt: str | None) -> str:

@@ -6,12 +6,14 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.web.board import case_row, story
+from adapters.web.board import case_row, sort_rows, story
 from adapters.web.guard import client_address
 from adapters.web.render import fragment, page
 from adapters.web.workspace import WORKSPACE, Workspace
 from dialogs.errors import NotFound, OffboardError
 from dialogs.present import CaseView
+from dialogs.reminder_views import DigestView, ReminderView
+from dialogs.replies import digest_case, digest_head, digest_line, reminder_text
 from dialogs.timeline import read_timeline
 from dialogs.views import CaseSummary, StepCard
 from storage.base import DeliveryStatus, Notice
@@ -43,9 +45,22 @@ async def channel_entries(ws: Workspace, target: str) -> dict[str, list[dict[str
     history: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     views: dict[str, CaseView] = {}
+    digests: dict[str, dict[str, Any]] = {}
     for notice in await ws.svc.store.notices(target):
         if notice.kind == "handoff":
             history.append({"kind": "handoff", "notice": notice, "handoff": notice.payload["handoff"]})
+        elif notice.kind in ("reminder", "escalation"):
+            reminder = ReminderView.from_json(notice.payload["reminder"])
+            history.append({"kind": "reminder", "notice": notice, "reminder": reminder,
+                            "text": reminder_text(reminder)})
+        elif notice.kind == "digest":
+            entry = digest_entry(notice.payload["digest"], notice)
+            if notice.ref_key in digests:  # sent again that day: the message was edited in place
+                history.remove(digests[notice.ref_key])
+            digests[str(notice.ref_key)] = entry
+            history.append(entry)
+        elif notice.kind == "managers":
+            history.append({"kind": "note", "notice": notice, "text": notice.payload.get("text", "")})
         elif notice.kind == "card" and notice.case_id:
             step_id = notice.payload["card"]["step_id"]
             if (notice.case_id, step_id) in seen:
@@ -61,6 +76,13 @@ async def channel_entries(ws: Workspace, target: str) -> dict[str, list[dict[str
                 entry["line"] = await _finished_line(ws, views[notice.case_id], card)
                 history.append(entry)
     return {"live": live, "history": history}
+
+
+def digest_entry(payload: dict[str, Any], notice: Notice) -> dict[str, Any]:
+    """A digest in a channel's history: its head line, then each case with its items."""
+    digest = DigestView.from_json(payload)
+    return {"kind": "digest", "notice": notice, "head": digest_head(digest),
+            "cases": [(digest_case(c), [digest_line(line) for line in c.lines]) for c in digest.cases]}
 
 
 async def _finished_line(ws: Workspace, view: CaseView, card: StepCard) -> str:
@@ -79,9 +101,9 @@ async def department_channel(request: web.Request) -> web.StreamResponse:
     """#admin, #tech, ...: the live step cards, then hand-off pings and finished cards."""
     ws = request.app[WORKSPACE]
     dept = request.match_info["dept"]
-    if dept not in ws.departments:
+    if dept not in ws.departments and dept != "managers":
         raise web.HTTPNotFound(text=f"No channel #{dept}")
-    entries = await channel_entries(ws, f"dept:{dept}")
+    entries = await channel_entries(ws, "managers" if dept == "managers" else f"dept:{dept}")
     if request.query.get("fragment"):
         return fragment(request, "_dept_feed.html.j2", **entries)
     return page(request, "department.html.j2", channel=dept, **entries)
@@ -96,8 +118,14 @@ async def case_view(request: web.Request) -> CaseView:
 
 
 async def thread_entries(ws: Workspace, case_id: str) -> list[Notice]:
-    """The case thread: its lines and documents, as the outbox wrote them."""
-    return [n for n in await ws.svc.store.notices(f"case:{case_id}") if n.kind in ("thread", "document")]
+    """The case thread: its lines, documents and escalations, as the outbox wrote them."""
+    out = []
+    for n in await ws.svc.store.notices(f"case:{case_id}"):
+        if n.kind == "escalation":  # worded the way every surface words it
+            n.payload = {**n.payload, "text": reminder_text(ReminderView.from_json(n.payload["reminder"]))}
+        if n.kind in ("thread", "document", "escalation"):
+            out.append(n)
+    return out
 
 
 async def case_thread(request: web.Request) -> web.StreamResponse:
@@ -125,8 +153,9 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     rows = []
     for c in reversed(await ws.svc.store.list_cases()):
         rows.append(case_row(await engine.view(c.id), await ws.svc.store.get_events(c.id), today, now))
-    return page(request, "dashboard.html.j2", channel="dashboard",
-                open_cases=[r for r in rows if r.summary.status == "open"],
+    sort = request.query.get("sort", "")
+    return page(request, "dashboard.html.j2", channel="dashboard", sort=sort,
+                open_cases=sort_rows([r for r in rows if r.summary.status == "open"], sort),
                 closed_cases=[r for r in rows if r.summary.status != "open"],
                 dead_letters=await ws.svc.store.deliveries(status=DeliveryStatus.FAILED))
 

@@ -24,6 +24,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/w/command", actions.command)
     r.add_post("/w/cancel", actions.cancel_case)
     r.add_post("/w/reopen", actions.reopen_case)
+    r.add_post("/w/date", actions.change_date)
     r.add_post("/w/as", actions.act_as)
     r.add_get("/dashboard", pages.dashboard)
     r.add_get("/dashboard/{case_id}", pages.dashboard_case)

@@ -73,6 +73,10 @@ def test_tiny_run_has_every_figure(tmp_path: Path) -> None:
     for name in ("list", "app_home", "dashboard", "cases_cli", "cases_cli_empty"):
         read_figures(reads[name])
     assert number(figures["peak_rss_mb"])
+    timers = figures["timers"]
+    assert timers["open_cases"] == 6 and timers["pending_timers"] > 6 and timers["fired"] >= 1
+    for name in ("idle_pass_ms", "idle_claim_ms", "fire_pass_ms", "scan_estimate_ms"):
+        assert number(timers[name])
 
     table = done.stdout
     assert table.startswith("offboard benchmark — smoke: ")
@@ -80,7 +84,8 @@ def test_tiny_run_has_every_figure(tmp_path: Path) -> None:
     for row in ("**bot**: ack p50 / p99", "bare bolt, default", "bare bolt, process_before_response",
                 "click → hand-off post", "last click → every card at the fake as stored",
                 "`/offboard list`", "App Home", "dashboard, first page", "`python -m bot cases`",
-                "clicks/s sustained, sqlite, 1 process(es)", "peak RSS of any bot server"):
+                "clicks/s sustained, sqlite, 1 process(es)", "peak RSS of any bot server",
+                "**scheduler**, 6 open cases", "a pass with nothing due"):
         assert row in table, row
 
 

@@ -17,7 +17,8 @@ def test_the_help_lists_every_command_once_for_each_surface() -> None:
     assert help_text() == HELP and HELP.splitlines()[0].startswith("/offboard CLIENT ")
     assert [typed for typed, _ in help_lines()] == [
         "/offboard CLIENT", "/offboard list", "/offboard status CLIENT", "/offboard cancel CLIENT",
-        "/offboard reopen CLIENT", "/offboard export CLIENT", "/offboard open CLIENT", "/offboard help"]
+        "/offboard reopen CLIENT", "/offboard export CLIENT", "/offboard date CLIENT",
+        "/offboard open CLIENT", "/offboard help"]
 
 
 def test_teams_types_commands_to_the_bot_without_a_slash() -> None:

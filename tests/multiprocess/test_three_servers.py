@@ -34,6 +34,7 @@ from adapters.slack.ids import SENDER, Act, ItemRef
 from adapters.slack.messages import summary_message
 from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
 from dialogs.engine import Engine
+from dialogs.timing import Timing
 from storage.base import DeliveryStatus
 from storage.postgres import PostgresStore
 from tests.conftest import ALICE as ENGINE_ALICE
@@ -138,7 +139,7 @@ async def test_three_servers_one_database_faults_and_a_kill(
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
             # The cases open while the servers start: their notices wait in the outbox.
-            engine = Engine(store, load_checklist(DEFAULT_CHECKLIST))
+            engine = Engine(store, load_checklist(DEFAULT_CHECKLIST), timing=Timing())  # as the servers
             header = {**HEADER, "stop_date": (date.today() + timedelta(days=30)).isoformat()}
             opened = await asyncio.gather(*(engine.open_case(f"Client {n:02d}", header, ENGINE_ALICE)
                                             for n in range(CASE_COUNT)))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
 from dialogs.engine import Engine
+from dialogs.timing import Timing
 from storage.base import DeliveryStatus, Store
 from storage.postgres import PostgresStore
 from storage.sqlite import SQLiteStore
@@ -28,7 +29,7 @@ def bot(db: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 async def prepare(store: Store) -> None:
-    engine = Engine(store, load_checklist(DEFAULT_CHECKLIST))
+    engine = Engine(store, load_checklist(DEFAULT_CHECKLIST), timing=Timing())
     stop = (date.today() + timedelta(days=60)).isoformat()
     await store.register_sender("slack", engine.clock())
     out = await engine.open_case("AcmeCo", {**HEADER, "stop_date": stop}, ALICE)
@@ -94,6 +95,7 @@ def test_migrate_to_postgresql_copies_everything_and_refuses_a_full_target(
             (case,) = await old.list_cases()
             assert await new.load_case(case.id) == await old.load_case(case.id)
             assert await new.get_events(case.id) == await old.get_events(case.id)
+            assert await new.timers() == await old.timers() != []  # what was sent is not sent again
             assert await new.notices(f"case:{case.id}") == await old.notices(f"case:{case.id}")
             assert await new.deliveries(status=DeliveryStatus.PENDING) == [  # leases stay behind
                 replace(d, lease_owner=None, leased_until=None)

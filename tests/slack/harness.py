@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -200,7 +200,7 @@ class SlackBot:
     # ------------------------------------------------------------ waiting
     async def settle(self, within: float = 10) -> None:
         """Wait until the outbox has nothing left for Slack."""
-        far = datetime.now(UTC) + timedelta(days=1)
+        far = self.svc.dispatcher.clock() + timedelta(days=1)  # the server's clock (a test may move it)
         deadline = time.monotonic() + within
         while await self.svc.store.due_deliveries("slack", far):
             assert time.monotonic() < deadline, "the outbox did not drain"

@@ -218,7 +218,7 @@ class TeamsBot:
 
     async def settle(self, within: float = 10) -> None:
         """Wait until the outbox has nothing left for Teams."""
-        far = datetime.now(UTC) + timedelta(days=1)
+        far = self.svc.dispatcher.clock() + timedelta(days=1)  # the server's clock (a test may move it)
         deadline = time.monotonic() + within
         while await self.svc.store.due_deliveries("teams", far):
             assert time.monotonic() < deadline, "the outbox did not drain"

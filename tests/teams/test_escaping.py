@@ -35,4 +35,5 @@ async def test_a_client_name_with_markup_is_shown_as_typed_and_pings_nobody(bot:
         assert not [b for b in blocks if "Sales" in b or "{{" in b], blocks
     mentioned = {m["id"] for card in everything for m in mentions(card)}
     assert mentioned <= {TECH_TAG, ALICE.aad, MARY.aad}, "only configured people and tags are mentioned"
-    assert not any("49" in m.text for m in fake.messages), "{{7*7}} was never evaluated"
+    # (Not "49" anywhere: a random case id may hold those digits.)
+    assert not any("Sales</at> 49" in m.text for m in fake.messages), "{{7*7}} was never evaluated"

@@ -66,7 +66,8 @@ def test_the_package_validates_against_the_published_manifest_schema(tmp_path: P
 
     # Teams has no slash commands: each listed command is what the bot understands when typed.
     commands = {c["title"]: c["description"] for c in bot["commandLists"][0]["commands"]}
-    assert list(commands) == ["offboard", "list", "status", "cancel", "reopen", "export", "open", "help"]
+    assert list(commands) == ["offboard", "list", "status", "cancel", "reopen", "export", "date", "open",
+                              "help"]
     for title in commands:
         verb = teams_command(f"{title} AcmeCo" if title != "list" else title).verb
         assert verb == ("open" if title == "offboard" else title)

@@ -200,6 +200,8 @@ async function composer(form) {
     dialog.showModal();
   } else if (result.cancel) {
     openCancel(result.cancel.case_id, result.cancel.client);
+  } else if (result.date) {
+    openDate(result.date.case_id, result.date.client, result.date.value);
   } else if (result.reopen) {
     const dialog = document.getElementById("reopen-dialog");
     const reopen = dialog.querySelector("form");
@@ -216,6 +218,16 @@ async function composer(form) {
     reply.textContent = result.reply;
     reply.hidden = false;
   }
+}
+
+function openDate(caseId, client, value) {
+  const dialog = document.getElementById("date-dialog");
+  const form = dialog.querySelector("form");
+  clearErrors(form);
+  form.querySelector('[name="case_id"]').value = caseId;
+  form.querySelector('[name="date"]').value = value || "";
+  dialog.querySelector("[data-client]").textContent = client;
+  dialog.showModal();
 }
 
 function openCancel(caseId, client) {
@@ -263,6 +275,15 @@ document.addEventListener("submit", async (event) => {
       flash(result.message, "ok");
       await refresh();
     });
+  } else if (form.classList.contains("change-date")) {
+    event.preventDefault();
+    await once(form, async () => {
+      const result = await post("/w/date", new FormData(form));
+      if (!result.ok) { showErrors(form, result); return; }
+      form.closest("dialog").close();
+      flash(result.message, result.status === "changed" ? "ok" : "stale");
+      await refresh();
+    });
   } else if (form.classList.contains("cancel-case")) {
     event.preventDefault();
     await once(form, async () => {
@@ -294,6 +315,8 @@ document.addEventListener("click", (event) => {
     flash("Copied.", "ok");
   } else if (target.matches("[data-cancel]")) {
     openCancel(target.dataset.cancel, target.dataset.client);
+  } else if (target.matches("[data-date]")) {
+    openDate(target.dataset.date, target.dataset.client, target.dataset.value);
   } else if (target.matches("[data-close]")) {
     target.closest("dialog").close();
   } else if (target.matches("[data-menu]")) {
@@ -323,7 +346,8 @@ function listen() {
   source.onmessage = (message) => {
     const event = JSON.parse(message.data);
     const here = document.body.dataset.channel;
-    const mine = (here === "cases" && (event.target.startsWith("case:"))) || event.target === `dept:${here}`;
+    const mine = (here === "cases" && (event.target.startsWith("case:"))) || event.target === `dept:${here}`
+      || event.target === here;  // #managers
     if (mine) {
       refresh();
     } else {
