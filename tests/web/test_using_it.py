@@ -197,3 +197,26 @@ async def test_the_narrow_layout_clips_nothing(browser: Any, server: Server, tmp
     await page.locator("[data-menu]").click()
     assert await page.locator("#sidebar").is_visible(), "and unfolds from the menu button"
     await phone.close()
+
+
+async def test_the_dashboard_never_cuts_a_word_to_narrow_a_column(browser: Any, server: Server) -> None:
+    admin = await new_person(browser, server, "dept:admin", "/w/cases")
+    await admin.open_case("AcmeCo", HEADER)
+    await admin.go("/dashboard")
+    cut = await admin.page.evaluate("""() => {
+        const cut = [];
+        for (const cell of document.querySelectorAll('main th, main td')) {
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const m of node.data.matchAll(/\\S+/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, m.index);
+                    range.setEnd(node, m.index + m[0].length);
+                    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+                    if (lines.size > 1) cut.push(m[0]);
+                }
+            }
+        }
+        return cut;
+    }""")
+    assert cut == [], "words split across lines in the dashboard's tables"
