@@ -21,11 +21,13 @@ from bot.config import Config, ConfigError, secret_key
 from bot.documents import Documents
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
-from dialogs.checklist import Checklist, load_checklist
+from dialogs.checklist import Checklist
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.reminders import Reminders
 from storage.base import Store
-from storage.registry import describe, store_for
+from storage.locations import describe
+from storage.registry import store_for
 
 log = logging.getLogger(__name__)
 

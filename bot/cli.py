@@ -28,13 +28,13 @@ from bot.teams_package import add_parser as add_teams_package_parser
 from bot.teams_package import teams_package
 from dialogs.actor import Actor
 from dialogs.attention import late_items
-from dialogs.checklist import load_checklist
+from dialogs.checklist_loader import load_checklist
 from dialogs.errors import OffboardError
 from dialogs.names import printable
 from dialogs.present import CaseView
 from dialogs.reasons import STATUS_WORDS
 from storage.base import CaseRecord, EventRecord, StoreError
-from storage.registry import describe
+from storage.locations import describe
 
 
 def parser() -> argparse.ArgumentParser:

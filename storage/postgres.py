@@ -34,9 +34,9 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage.base import Change, ConstraintError, StoreError, StoreUnavailable
 from storage.db import Db, Params, Row
+from storage.locations import describe
 from storage.outbox_sql import CLAIMABLE, HEADS
 from storage.postgres_migrate import migrate
-from storage.registry import describe
 from storage.sqlstore import Listener, SqlStore
 from storage.timers_sql import CLAIMABLE as TIMERS_CLAIMABLE
 

@@ -46,13 +46,3 @@ def backend_of(location: str) -> str:
 def store_for(location: str) -> Store:
     """An unopened store for a database path or URL."""
     return STORES[backend_of(location)](location)
-
-
-def describe(location: str) -> str:
-    """The location without its password, for logs and messages."""
-    scheme, sep, rest = location.partition("://")
-    if not sep or "@" not in rest:
-        return location
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}{':****' if ':' in credentials else ''}@{host}"
