@@ -15,7 +15,8 @@ from pathlib import Path
 
 from bot.outbox import Dispatcher
 from dialogs.actor import Actor
-from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
+from dialogs.checklist import DEFAULT_CHECKLIST
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from storage.base import MessageRef, Notice
 from storage.sqlite import SQLiteStore

@@ -24,7 +24,8 @@ from typing import Any
 from bench.cache import SHAPING, cached, default_cache_dir, key
 from bot.scheduler import Scheduler
 from dialogs.actor import Actor
-from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
+from dialogs.checklist import DEFAULT_CHECKLIST
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.reminders import Reminders
 from dialogs.timing import Timing

@@ -14,7 +14,8 @@ from typing import Any, TextIO
 
 from bot.config import Config
 from storage.base import DUMP_PARTS
-from storage.registry import backend_of, describe, store_for
+from storage.locations import describe
+from storage.registry import backend_of, store_for
 
 LABELS = {"cases": "cases", "items": "items", "events": "events", "notices": "notices",
           "senders": "senders", "deliveries": "unsent deliveries", "message_refs": "message references",

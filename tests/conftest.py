@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from dialogs.actor import Actor
-from dialogs.checklist import DEFAULT_CHECKLIST, Checklist, load_checklist
+from dialogs.checklist import DEFAULT_CHECKLIST, Checklist
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from storage.sqlite import SQLiteStore
 from tests.postgres import postgres_cluster, postgres_url  # noqa: F401 - fixtures

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dialogs.checklist import BUILTIN_DIR, DEFAULT_CHECKLIST, DueRule, load_checklist
+from dialogs.checklist import BUILTIN_DIR, DEFAULT_CHECKLIST, DueRule
+from dialogs.checklist_loader import load_checklist
 from dialogs.due import rule_of
 from tests.checklist.test_loader import at, mutate, refused
 

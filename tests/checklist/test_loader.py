@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dialogs.checklist import BUILTIN_DIR, DEFAULT_CHECKLIST, Checklist, load_checklist
+from dialogs.checklist import BUILTIN_DIR, DEFAULT_CHECKLIST, Checklist
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.errors import ChecklistError
 from dialogs.views import ItemView

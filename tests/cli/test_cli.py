@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from dialogs.checklist import BUILTIN_DIR, DEFAULT_CHECKLIST, load_checklist
+from dialogs.checklist import BUILTIN_DIR, DEFAULT_CHECKLIST
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from storage.sqlite import SQLiteStore
 from tests.conftest import ALICE, HEADER

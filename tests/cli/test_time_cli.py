@@ -7,7 +7,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
+from dialogs.checklist import DEFAULT_CHECKLIST
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.timing import Timing
 from storage.sqlite import SQLiteStore

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dialogs.checklist import BUILTIN_DIR, Checklist, load_checklist
+from dialogs.checklist import BUILTIN_DIR, Checklist
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from storage.base import EventRecord, StoreError

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
+from dialogs.checklist import DEFAULT_CHECKLIST
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.errors import Conflict
 from dialogs.names import client_key

@@ -32,7 +32,8 @@ import pytest
 from adapters.slack.cards import card_message
 from adapters.slack.ids import SENDER, Act, ItemRef
 from adapters.slack.messages import summary_message
-from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
+from dialogs.checklist import DEFAULT_CHECKLIST
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.timing import Timing
 from storage.base import DeliveryStatus

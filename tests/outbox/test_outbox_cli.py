@@ -10,7 +10,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
+from dialogs.checklist import DEFAULT_CHECKLIST
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.timing import Timing
 from storage.base import DeliveryStatus, Store

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from adapters.slack.scopes import METHOD_SCOPES, scopes_for
 from bot.documents.pdf import PdfUnavailable, weasyprint_module
-from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
+from dialogs.checklist import DEFAULT_CHECKLIST
+from dialogs.checklist_loader import load_checklist
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import ADMIN, ALICE, CASES, MARY, TECH, TOM, SlackBot, running_bot, stop_date
 from tests.slack.test_limits import texts

@@ -12,7 +12,8 @@ import sys
 from datetime import datetime
 
 from bot.scheduler import Scheduler
-from dialogs.checklist import DEFAULT_CHECKLIST, load_checklist
+from dialogs.checklist import DEFAULT_CHECKLIST
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.reminders import Reminders
 from storage.registry import store_for

@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dialogs.checklist import BUILTIN_DIR, load_checklist
+from dialogs.checklist import BUILTIN_DIR
+from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
 from dialogs.errors import Conflict, InvalidInput, NotAllowed
 from storage.base import TimerKind
