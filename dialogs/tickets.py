@@ -18,6 +18,20 @@ from dialogs.errors import InvalidInput
 NONE_LABEL = "No open tickets"
 
 
+def rows_from_fields(fields: Mapping[str, Any], sep: str) -> list[dict[str, str]]:
+    """Ticket rows from a form's flat fields ``tickets<sep>N<sep>number|title|decision``, in row order.
+
+    Every surface names its ticket inputs this way (Slack ``tickets_0_number``, Teams ``tickets:0:number``,
+    the web ``tickets-0-number``); rows with neither a number nor a title are blank and dropped.
+    """
+    rows: dict[int, dict[str, str]] = {}
+    for key, value in fields.items():
+        parts = key.split(sep)
+        if len(parts) == 3 and parts[0] == "tickets" and parts[1].isdigit():
+            rows.setdefault(int(parts[1]), {})[parts[2]] = str(value or "").strip()
+    return [row for _, row in sorted(rows.items()) if row.get("number") or row.get("title")]
+
+
 def shown_numbers(raw: Any) -> list[str] | None:
     """The ticket numbers a form showed (a list, or one per line), NFKC-normalized; None if not said."""
     if raw is None:

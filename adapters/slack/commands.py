@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from adapters.slack.ids import ItemRef
-from adapters.slack.modals import tickets
 from dialogs.actor import Actor
 from dialogs.engine import Engine
 from dialogs.outcome import Outcome
+from dialogs.tickets import rows_from_fields
 from dialogs.views import ItemView
 
 
@@ -32,7 +32,7 @@ def item_answer(item: ItemView, entered: Mapping[str, str], shown: Any = None) -
         raw["choice"] = choice.choices[int(index)] if index.isdigit() and int(index) < len(choice.choices) \
             else index
     if "tickets" in fields:
-        raw["tickets"] = tickets(entered)
+        raw["tickets"] = rows_from_fields(entered, "_")
         raw["shown"] = shown if isinstance(shown, list) else []
     return raw
 

@@ -208,18 +208,6 @@ def values(state: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def tickets(entered: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The ticket rows entered (the engine keeps a closed ticket closed)."""
-    rows = []
-    for n in range(MAX_TICKET_ROWS):
-        number = entered.get(f"tickets_{n}_number", "").strip()
-        title = entered.get(f"tickets_{n}_title", "").strip()
-        if number or title:
-            decision = entered.get(f"tickets_{n}_decision", "")
-            rows.append({"number": number, "title": title, "decision": decision})
-    return rows
-
-
 def error_block(view_blocks: Iterable[Mapping[str, Any]], field: str | None) -> str:
     """The input block an engine error belongs on (the first input when it names none)."""
     inputs = [str(b.get("block_id")) for b in view_blocks if b.get("type") == "input"]

@@ -101,17 +101,6 @@ def ticket_rows(item: ItemView, entered: Mapping[str, str]) -> list[Element]:
     return out
 
 
-def tickets_entered(entered: Mapping[str, str]) -> list[dict[str, str]]:
-    """The ticket rows a form carried, in order; empty rows dropped."""
-    rows: dict[int, dict[str, str]] = {}
-    for key, value in entered.items():
-        parts = key.split(":")
-        if len(parts) == 3 and parts[0] == "tickets" and parts[1].isdigit():
-            rows.setdefault(int(parts[1]), {})[parts[2]] = value
-    return [row for _, row in sorted(rows.items()) if row.get("number", "").strip() or
-            row.get("title", "").strip()]
-
-
 def header_form(checklist: Checklist, client: str, entered: Mapping[str, str] | None = None,
                 errors: Mapping[str, str] | None = None) -> Element:
     """The case header, prefilled with the client; built from the checklist only."""

@@ -22,7 +22,6 @@ from adapters.teams.forms import (
     header_form,
     item_form,
     notice,
-    tickets_entered,
 )
 from adapters.teams.ids import CARD, MESSAGE, ItemRef, Verb, fields
 from adapters.teams.messages import text_card
@@ -32,6 +31,7 @@ from dialogs.checklist import Checklist
 from dialogs.errors import Conflict, InvalidInput, NotAllowed, OffboardError
 from dialogs.outcome import Outcome
 from dialogs.replies import changed_since
+from dialogs.tickets import rows_from_fields
 from dialogs.views import ActionView, CaseSummary
 
 Body = dict[str, Any]
@@ -114,7 +114,7 @@ class Invokes:
         view = await self.ctx.engine.view(ref.case_id)
         item_def = view.checklist.items.get(ref.item_id)
         if item_def is not None and item_def.kind == "tickets" and ref.action == "answer":
-            raw["tickets"] = tickets_entered(entered)
+            raw["tickets"] = rows_from_fields(entered, ":")
             # The form showed every row of the version it was built from (the engine refuses a save
             # of another version), so those are the rows it may change or remove.
             raw["shown"] = [t.number for t in view.item_view(item_def).tickets]
