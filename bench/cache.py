@@ -37,7 +37,9 @@ async def cached(cache_dir: Path, name: str, digest: str, build: Callable[[Path]
     """The folder ``name-digest``, built by ``build(folder)`` unless a complete one exists.
 
     It is built under a temporary name and renamed when complete, so an interrupted
-    seed is never reused; older folders of the same name are removed afterwards.
+    seed is never reused; older folders of the same name are removed afterwards. Put
+    the parameters in ``name`` (``population-10000-100000``): a run at another size
+    then keeps the big population instead of replacing it.
     """
     final = cache_dir / f"{name}-{digest}"
     if (final / "complete").exists():
