@@ -223,3 +223,19 @@ async def test_an_unknown_step_is_not_found(engine: Engine, store: SQLiteStore) 
     walk = await open_case(engine)
     with pytest.raises(NotFound):
         await engine.step_card(walk.case_id, "step_four")
+
+
+# ---------------------------------------------------------------- views as notice data
+async def test_a_view_travels_as_exactly_what_asdict_made_of_it(engine: Engine) -> None:
+    from dataclasses import asdict
+
+    walk = await open_case(engine)
+    await walk.done("review_account", ALICE)
+    await finish_admin_one(walk)
+    view = await engine.view(walk.case_id)
+    summary = view.summary(engine.today())
+    assert summary.to_json() == asdict(summary)
+    for step in view.checklist.steps:
+        card = view.card(step.id)
+        assert card.to_json() == asdict(card)  # tuples stay tuples, every nested view a dict
+        assert StepCard.from_json(card.to_json()) == card
