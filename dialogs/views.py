@@ -92,7 +92,8 @@ class StepCard:
 
     def to_json(self) -> dict[str, Any]:
         """The dict that travels in a notice."""
-        return plain(self)
+        out: dict[str, Any] = plain(self)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> StepCard:
@@ -136,7 +137,8 @@ class CaseSummary:
 
     def to_json(self) -> dict[str, Any]:
         """The dict that travels in a notice."""
-        return plain(self)
+        out: dict[str, Any] = plain(self)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CaseSummary:
@@ -173,7 +175,8 @@ class HandoffView:
 
     def to_json(self) -> dict[str, Any]:
         """The dict that travels in a notice."""
-        return plain(self)
+        out: dict[str, Any] = plain(self)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> HandoffView:
@@ -182,6 +185,7 @@ class HandoffView:
                       "changed": tuple(RecordedLine(**r) for r in data.get("changed", ()))})
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
@@ -191,6 +195,8 @@ def plain(value: Any) -> Any:
     that way, most of a click's CPU time (docs/BENCHMARKS.md). Views are frozen and hold only views,
     tuples and immutable scalars, so nothing here needs copying."""
     cls = type(value)
+    if cls in _SCALARS:
+        return value
     names = _FIELDS.get(cls)
     if names is None and hasattr(cls, "__dataclass_fields__"):
         names = _FIELDS[cls] = tuple(f.name for f in fields(value))
