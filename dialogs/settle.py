@@ -43,11 +43,24 @@ class Settler:
         ``cause``: what the person did, in words ("undid", "changed")."""
         self.tx, self.checklist, self.case, self.records = tx, checklist, case, records
         self.actor, self.now, self.today = actor, now, today
-        self.view = CaseView(checklist, case, records)
+        # Derived when first needed: settle() derives the changed case itself, and with ``before``
+        # given nothing needs the view until then (one derivation less per command).
+        self._view = None if before is not None else CaseView(checklist, case, records)
         self.before = before
         self.was = {iid: d.status for iid, d in (before or self.view).derived.items()}
         self.cause = cause
         self.handoffs: list[str] = []
+
+    @property
+    def view(self) -> CaseView:
+        """The case as it stands (as of the last settling round)."""
+        if self._view is None:
+            self._view = CaseView(self.checklist, self.case, self.records)
+        return self._view
+
+    @view.setter
+    def view(self, view: CaseView) -> None:
+        self._view = view
 
     async def settle(self, touched: set[str] | None = None, *, opened: bool = False,
                      may_complete: bool = True) -> None:
