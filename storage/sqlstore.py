@@ -186,6 +186,10 @@ class SqlStore(Store):
                      client_key: str | None = None) -> AbstractAsyncContextManager[Db]:
         """BEGIN ... COMMIT (ROLLBACK on error), holding the locks asked for."""
 
+    def _bulk_transaction(self) -> AbstractAsyncContextManager[Db]:
+        """A transaction whose statements may run long (prune, dump, restore)."""
+        return self._transaction()
+
     def _committed(self, changes: list[Change]) -> None:
         """Notices were committed by this process (the SQLite store tells its listeners here)."""
 
@@ -356,18 +360,18 @@ class SqlStore(Store):
 
     async def prune(self, before: datetime) -> dict[str, int]:
         """Forget what the retention no longer keeps."""
-        async with self._transaction() as db:
+        async with self._bulk_transaction() as db:
             return await outbox.prune(db, before)
 
     # ---- moving to another store
     async def dump(self) -> Dump:
         """Everything worth moving, read in one transaction."""
-        async with self._transaction() as db:
+        async with self._bulk_transaction() as db:
             return await transfer.dump(db)
 
     async def restore(self, dump: Dump) -> None:
         """Load a dump into this store, which must hold no case and no notice."""
-        async with self._transaction() as db:
+        async with self._bulk_transaction() as db:
             await transfer.restore(db, dump, self.ITEM_COLUMNS)
             await self._restored(db)
 
