@@ -51,11 +51,13 @@ async def bot_tier(run: Run, rate: int, *, profiled: bool = False,
             if profiled:
                 profiler = await Profiler.start(proc.pid, run.options.profile / f"{name}.txt")
             run.say(f"{name}: {count:,} clicks at {rate}/s")
+            cpu_before = proc.cpu_seconds()
             out = await run.load(name, [url], count, rate=rate)
             last_click = out["t0_wall"] + (count - 1) / rate
             run.say(f"{name}: answered; waiting for every card at the fake to show the stored state")
             figures, state = await converge(checker, run.fake_url, last_click,
                                             last_click + run.options.converge_timeout)
+            cpu_after = proc.cpu_seconds()
             if profiler is not None:
                 await profiler.stop()
     finally:
@@ -63,7 +65,9 @@ async def bot_tier(run: Run, rate: int, *, profiled: bool = False,
     scheduled = {clicks[i]["n"]: out["t0_wall"] + r[0] for i, r in enumerate(out["results"])}
     tier = {"rate": rate, "clicks": count, "ack": load_summary(out),
             "handoff": handoff_latency(clicks, scheduled, state["handoffs"]),
-            "convergence": figures, "peak_rss_mb": rss}
+            "convergence": figures, "peak_rss_mb": rss,
+            "cpu_ms_per_click": None if cpu_before is None or cpu_after is None
+            else round((cpu_after - cpu_before) * 1000 / count, 2)}
     if profiler is not None:
         tier["profile"] = str(profiler.output)
     if time_calls:
