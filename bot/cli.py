@@ -117,18 +117,27 @@ def check_checklist(file: str, out: TextIO) -> int:
     return 0
 
 
+CASES_PAGE = 1000  # summary rows read at a time
+
+
 async def list_cases(config: Config, out: TextIO) -> int:
-    """Open cases with their progress per step."""
+    """Open cases with their progress per step, newest first, read a page of kept summaries at a time."""
     async with services(config) as svc:
-        cases = await svc.store.list_cases("open")
-        if not cases:
-            print("No open cases.", file=out)
-        for case in cases:
-            summary = (await svc.engine.view(case.id)).summary(svc.engine.today())
-            steps = "  ".join(f"{s.number}:{s.done}/{s.total}" for s in summary.steps)
-            print(printable(f"{case.id}  {case.client}  stops {summary.stop_date or '-'}  "
-                            f"with {summary.holder or '-'}  {steps}"), file=out)
-    return 0
+        offset = 0
+        while True:
+            page = await svc.engine.cases("open", limit=CASES_PAGE, offset=offset)
+            if not page.total:
+                print("No open cases.", file=out)
+            lines = []
+            for s in page.summaries:
+                steps = "  ".join(f"{p.number}:{p.done}/{p.total}" for p in s.steps)
+                lines.append(printable(f"{s.case_id}  {s.client}  stops {s.stop_date or '-'}  "
+                                       f"with {s.holder or '-'}  {steps}"))
+            if lines:
+                print("\n".join(lines), file=out)
+            offset += len(page.summaries)
+            if not page.more or not page.summaries:
+                return 0
 
 
 async def find(svc: Services, client: str, err: TextIO) -> CaseRecord | None:

@@ -18,6 +18,7 @@ from dialogs.checklist import Checklist
 from dialogs.present import CaseView
 from dialogs.reasons import Reason
 from dialogs.state import RESOLVED, step_complete
+from dialogs.summaries import summary_record
 from dialogs.views import HandoffView, RecordedLine
 from storage.base import (
     CaseRecord,
@@ -237,7 +238,9 @@ class Settler:
                             "text": f"The case for {self.case.client} is complete."})
 
     async def _summary(self) -> None:
+        """The summary notice, and the case's summary row that lists read (dialogs.summaries)."""
         summary = self.view.summary(self.today)
+        await self.tx.put_summary(summary_record(self.case, summary, self.now))
         await self._notice("summary", self._case_target, {"summary": summary.to_json()},
                            ref_key="summary", coalesce=f"summary:{self.case.id}")
 

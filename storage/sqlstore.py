@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from storage import outbox_sql as outbox
+from storage import summaries_sql as summaries
 from storage import transfer
 from storage.base import (
     JSON,
@@ -33,6 +34,7 @@ from storage.base import (
     MessageRef,
     Notice,
     Store,
+    SummaryRecord,
     WriteTx,
 )
 from storage.db import Db, Row
@@ -128,6 +130,10 @@ class SqlWriteTx(WriteTx):
         notice_id = await outbox.insert_notice(self.db, notice)
         self.changes.append(Change(notice_id, notice.case_id, str(notice.kind), notice.target))
         return notice_id
+
+    async def put_summary(self, summary: SummaryRecord) -> None:
+        """Store where a case stands (its step's start kept while the step stays)."""
+        await summaries.put_summary(self.db, summary)
 
     async def request_result(self, request_id: str) -> JSON | None:
         """What a request id already did, if it was processed before."""
@@ -245,6 +251,22 @@ class SqlStore(Store):
         """Every item of a case by item id."""
         async with self._reader() as db:
             return await select_items(db, case_id)
+
+    async def list_summaries(self, status: str | None = None, *, order: str = "newest", limit: int = 50,
+                             offset: int = 0) -> list[SummaryRecord]:
+        """A page of case summaries, in one indexed query."""
+        async with self._reader() as db:
+            return await summaries.list_summaries(db, status, order, limit, offset)
+
+    async def count_cases(self, status: str | None = None) -> int:
+        """How many cases (with this status)."""
+        async with self._reader() as db:
+            return await summaries.count_cases(db, status)
+
+    async def cases_without_summary(self, limit: int = 500) -> list[str]:
+        """Ids of cases that have no summary row yet."""
+        async with self._reader() as db:
+            return await summaries.cases_without_summary(db, limit)
 
     async def get_events(self, case_id: str) -> list[EventRecord]:
         """A case's audit trail, oldest first."""

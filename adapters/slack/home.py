@@ -21,6 +21,7 @@ from adapters.slack.blocks import (
 )
 from adapters.slack.messages import summary_blocks
 from dialogs.commands import HELP
+from dialogs.summaries import CasePage
 from dialogs.views import CaseSummary
 from storage.base import MessageRef
 
@@ -34,17 +35,25 @@ def case_line(s: CaseSummary) -> str:
     return f"*{md(s.client, 200)}* — {stop}{overdue}{holder}\n{steps}"
 
 
-def cases_blocks(summaries: Sequence[CaseSummary], limit: int) -> list[Block]:
-    """One section per case, within ``limit`` blocks."""
+def cases_blocks(summaries: Sequence[CaseSummary], limit: int, total: int | None = None) -> list[Block]:
+    """One section per case, within ``limit`` blocks (``total``: how many there are in all)."""
+    total = len(summaries) if total is None else total
     if not summaries:
         return [section("No open cases. Type `/offboard CLIENT` to open one.")]
-    blocks = [section(case_line(s), block_id=f"case:{s.case_id}") for s in summaries[: limit - 1]]
-    if len(summaries) > limit - 1:
-        blocks.append(context(f"…and {len(summaries) - (limit - 1)} more open case(s): see the dashboard"))
+    shown = summaries[:limit] if total <= limit else summaries[: limit - 1]
+    blocks = [section(case_line(s), block_id=f"case:{s.case_id}") for s in shown]
+    if total > len(shown):
+        blocks.append(context(f"…and {total - len(shown)} more open case(s): see the dashboard"))
     return blocks
 
 
-def home_view(summaries: Sequence[CaseSummary], public_url: str | None, *, refused: str | None = None,
+HOME_HEAD = 4  # blocks above the list on the Home tab, at most
+LIST_ROWS = MAX_MESSAGE_BLOCKS - 1
+"""Cases /offboard list shows (its first block is the count); what it reads of the kept summaries."""
+HOME_ROWS = MAX_VIEW_BLOCKS - HOME_HEAD
+
+
+def home_view(page: CasePage, public_url: str | None, *, refused: str | None = None,
               company_missing: bool = False) -> dict[str, Any]:
     """The App Home tab: open cases with their progress (or why this person may not see them)."""
     dashboard = f"<{public_url}/dashboard|the dashboard>" if public_url else "the dashboard (`/dashboard`)"
@@ -54,15 +63,16 @@ def home_view(summaries: Sequence[CaseSummary], public_url: str | None, *, refus
                             "Set `name` in the `[company]` table of the config file (`OFFBOARD_CONFIG`)."))
     if refused is not None:
         return {"type": "home", "blocks": [*head, section(md(refused))]}
-    head += [context(f"{len(summaries)} open · `/offboard CLIENT` opens a case · everything, closed cases "
+    head += [context(f"{page.total} open · `/offboard CLIENT` opens a case · everything, closed cases "
                      f"too, on {dashboard}"), divider()]
-    return {"type": "home", "blocks": [*head, *cases_blocks(summaries, MAX_VIEW_BLOCKS - len(head))]}
+    return {"type": "home", "blocks": [*head, *cases_blocks(page.summaries, MAX_VIEW_BLOCKS - len(head),
+                                                            page.total)]}
 
 
-def list_reply(summaries: Sequence[CaseSummary]) -> Message:
+def list_reply(page: CasePage) -> Message:
     """/offboard list."""
-    text = f"{len(summaries)} open case(s)"
-    return Message(text, [section(f"*{text}*"), *cases_blocks(summaries, MAX_MESSAGE_BLOCKS - 1)])
+    text = f"{page.total} open case(s)"
+    return Message(text, [section(f"*{text}*"), *cases_blocks(page.summaries, LIST_ROWS, page.total)])
 
 
 def status_reply(s: CaseSummary, thread: MessageRef | None, public_url: str | None,

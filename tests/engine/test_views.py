@@ -253,3 +253,36 @@ def test_a_notice_without_a_required_field_is_refused_by_name() -> None:
         StepCard.from_json({"case_id": "c1", "client": "AcmeCo", "step_id": "s", "number": 1, "title": "T",
                             "department": "admin", "department_label": "Admin", "status": "active",
                             "done": 0, "total": 1})
+
+
+# ---------------------------------------------------------------- lists read the kept summaries
+async def test_lists_read_the_summary_every_change_keeps(engine: Engine, clock: Clock) -> None:
+    walk = await open_case(engine)
+    clock.advance(minutes=5)
+    beta = await open_case(engine, "Beta LLC")
+    page = await engine.cases("open")
+    assert page.total == 2 and [s.client for s in page.summaries] == ["Beta LLC", "AcmeCo"]
+    await walk.done("review_account", ALICE)
+    await finish_admin_one(walk)
+    page = await engine.cases("open", order="oldest", limit=1)
+    assert page.summaries == (await engine.summary(walk.case_id),) and page.more == 1
+    assert page.summaries[0].holder == "Tech", "handed off: the row says so"
+    await engine.cancel_case(beta.case_id, "The client stayed", MARY)
+    assert [s.client for s in (await engine.cases("open")).summaries] == ["AcmeCo"]
+    assert [s.status for s in (await engine.cases("cancelled")).summaries] == ["cancelled"]
+
+
+async def test_a_case_kept_before_summaries_were_gets_its_row_at_start_up(engine: Engine,
+                                                                            store: SQLiteStore) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    walk = await open_case(engine)
+    await finish_admin_one(walk)
+    kept = await store.list_summaries()
+    with closing(sqlite3.connect(store.path)) as raw, raw:
+        raw.execute("DELETE FROM case_summaries")
+    assert (await engine.cases()).summaries == ()
+    assert await engine.backfill_summaries() == 1
+    assert await store.list_summaries() == kept, "the same row, the step's start read from the events"
+    assert await engine.backfill_summaries() == 0
