@@ -24,6 +24,7 @@ class CasePage:
     total: int
     offset: int = 0
     limit: int = 50
+    step_index: tuple[int, ...] = ()  # per summary: steps handed off so far
     step_started: tuple[datetime | None, ...] = ()  # per summary: when its current step was reached
     closed_at: tuple[datetime | None, ...] = ()
 
@@ -51,4 +52,5 @@ def read_summary(row: SummaryRecord, today: date | None) -> CaseSummary:
 def page(rows: Sequence[SummaryRecord], total: int, offset: int, limit: int, today: date | None) -> CasePage:
     """A page of rows as the views lists show."""
     return CasePage(tuple(read_summary(r, today) for r in rows), total, offset, limit,
-                    tuple(r.step_started_at for r in rows), tuple(r.closed_at for r in rows))
+                    tuple(r.step_index for r in rows), tuple(r.step_started_at for r in rows),
+                    tuple(r.closed_at for r in rows))

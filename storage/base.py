@@ -286,7 +286,8 @@ class Store(OutboxStore):
     @abstractmethod
     async def list_summaries(self, status: str | None = None, *, order: str = "newest", limit: int = 50,
                              offset: int = 0) -> list[SummaryRecord]:
-        """A page of case summaries (one indexed query), in an order of SUMMARY_ORDERS."""
+        """A page of case summaries (one indexed query), in an order of SUMMARY_ORDERS; status "closed"
+        means completed or cancelled."""
 
     @abstractmethod
     async def count_cases(self, status: str | None = None) -> int:

@@ -22,6 +22,12 @@ _UPSERT = (
 _ORDER = {"newest": "opened_at DESC, case_id DESC", "oldest": "opened_at, case_id",
           "stop_date": "stop_date IS NULL, stop_date, case_id"}
 assert set(_ORDER) == set(SUMMARY_ORDERS)
+CLOSED = "closed"
+
+
+def _where(status: str) -> str:
+    """The filter for a status; "closed" is every status but open (completed and cancelled)."""
+    return "WHERE status <> 'open'" if status == CLOSED else "WHERE status = :status"
 
 
 async def put_summary(db: Db, summary: SummaryRecord) -> None:
@@ -34,7 +40,7 @@ async def list_summaries(db: Db, status: str | None, order: str, limit: int,
     """One page of summaries."""
     if order not in _ORDER:
         raise ValueError(f"order must be one of {', '.join(SUMMARY_ORDERS)}, not {order!r}")
-    where = "WHERE status = :status " if status is not None else ""
+    where = _where(status) + " " if status is not None else ""
     rows = await db.fetch_all(f"SELECT {SUMMARY_COLUMNS} FROM case_summaries {where}"
                               f"ORDER BY {_ORDER[order]} LIMIT :limit OFFSET :offset",
                               {"status": status, "limit": max(limit, 0), "offset": max(offset, 0)})
@@ -43,7 +49,7 @@ async def list_summaries(db: Db, status: str | None, order: str, limit: int,
 
 async def count_cases(db: Db, status: str | None) -> int:
     """How many cases (with this status), counted on the summaries' index."""
-    where = " WHERE status = :status" if status is not None else ""
+    where = " " + _where(status) if status is not None else ""
     row = await db.fetch_one(f"SELECT count(*) AS n FROM case_summaries{where}", {"status": status})
     return int(row["n"]) if row is not None else 0
 

@@ -23,5 +23,6 @@ CREATE TABLE case_summaries (
 CREATE INDEX case_summaries_newest ON case_summaries (status, opened_at, case_id);
 CREATE INDEX case_summaries_by_stop_date ON case_summaries (status, stop_date, case_id);
 CREATE INDEX case_summaries_opened ON case_summaries (opened_at, case_id);
+CREATE INDEX case_summaries_closed ON case_summaries (opened_at, case_id) WHERE status <> 'open';
 -- Dead letters, listed on the dashboard, without reading every delivery ever made.
 CREATE INDEX deliveries_failed ON deliveries (notice_id) WHERE status = 'failed';
