@@ -11,7 +11,7 @@ from pathlib import Path
 from bench.workspace import ROOT
 
 SHAPING = ("storage/migrations/*.sql", "dialogs/checklists/*.toml",
-           "bench/seed.py", "bench/population.py", "bench/walk.py",
+           "bench/seed.py", "bench/population.py", "bench/walk.py", "dialogs/summaries.py",
            "adapters/slack/cards.py", "adapters/slack/messages.py", "adapters/slack/blocks.py")
 """The files whose change makes a cached database stale: its schema, the checklists, the seeding code,
 and the Slack rendering of the cards the fake is preloaded with."""
