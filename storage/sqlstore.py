@@ -344,6 +344,17 @@ class SqlStore(Store):
         async with self._holding(delivery) as db:
             await outbox.mark_retry(db, delivery, at, error)
 
+    async def defer(self, delivery: Delivery, at: datetime) -> None:
+        """Due again at ``at``, not counted as an attempt (or superseded by a newer one of its key)."""
+        async with self._holding(delivery) as db:
+            await outbox.defer(db, delivery, at)
+
+    async def newest(self, delivery: Delivery) -> Delivery:
+        """The newest waiting delivery of this one's message, leased in its place (or this one)."""
+        async with self._holding(delivery) as db:
+            chosen = await outbox.newest(db, delivery)
+            return (await outbox.select_deliveries(db, [chosen]))[0]
+
     async def mark_failed(self, delivery: Delivery, error: str) -> None:
         """Dead-lettered."""
         async with self._holding(delivery) as db:
