@@ -125,7 +125,8 @@ class Dispatcher:
         if pacer is None or key is None:
             return await self._attempt(sender, delivery)
         wait = pacer.book(key)
-        if wait > self.pace_hold:  # its turn is far: given back, so the lease is not held meanwhile
+        # A far turn is given back (the lease is not held meanwhile): a wait and an attempt end within it.
+        if wait > min(self.pace_hold, self.lease / 4):
             pacer.give_back(key)
             await self.store.defer(delivery, self.clock() + timedelta(seconds=wait))
             return Outcome.LATER
