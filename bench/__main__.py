@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cache import default_cache_dir
-from bench.clicks import click_tiers, profiled_run
+from bench.clicks import click_tiers, profiled_runs
 from bench.procs import start_fake
 from bench.profile import render, summarize
 from bench.reads import reads
@@ -61,7 +61,8 @@ def parser() -> argparse.ArgumentParser:
     a("--database", help="postgresql://… for the multi-process runs (default: a temporary cluster)")
     a("--processes", type=numbers(int), default=[1, 2, 3], help="server processes on PostgreSQL (1,2,3)")
     a("--only", type=numbers(str), default=list(PHASES), help="phases to run: clicks,sustained,reads,timers")
-    a("--profile", type=Path, help="run the lowest rate once more under py-spy; its output goes here")
+    a("--profile", type=Path, help="run some rates once more, and the reads, under py-spy; output goes here")
+    a("--profile-rates", type=numbers(int), default=[], help="the rates --profile runs again (50,200)")
     a("--cache-dir", type=Path, default=default_cache_dir(), help="where seeded databases are kept")
     a("--keep", action="store_true", help="keep this run's folder (logs, databases, load output)")
     a("--label", default="", help="a word for the heading, e.g. baseline")
@@ -85,7 +86,7 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
         if "clicks" in options.only:
             figures["clicks"] = await click_tiers(run)
             if options.profile:
-                figures["profiled_run"] = await profiled_run(run)
+                figures["profiled_runs"] = await profiled_runs(run)
         if "sustained" in options.only:
             figures["sustained"] = await sustained(run)
         if "reads" in options.only:
@@ -103,23 +104,28 @@ async def main(options: argparse.Namespace) -> dict[str, Any]:
     figures["peak_rss_mb"] = max(rss) if rss else None
     figures["peak_rss_mb_by_server"] = run.servers
     figures["machine"]["load_average_at_end"] = os.getloadavg()
-    if figures.get("profiled_run"):
-        path = Path(figures["profiled_run"]["profile"])
-        figures["profile"] = {path.name: summarize(path)}
+    profiles = [t["profile"] for t in figures.get("profiled_runs", [])]
+    profiles += [figures["reads"]["profile"]] if figures.get("reads", {}).get("profile") else []
+    figures["profile"] = {Path(p).name: summarize(Path(p)) for p in profiles}
     return figures
 
 
 def print_profile(figures: dict[str, Any]) -> None:
-    """Below the table: py-spy's summary and the store calls, when --profile was given."""
-    profiled = figures.get("profiled_run")
-    if not profiled:
-        return
-    ack = profiled["ack"]
-    for name, summary in figures["profile"].items():
-        print(f"\nprofile {name} (a run of its own at {profiled['rate']}/s; with py-spy attached the bot's "
-              f"ack p50 / p99 were {ack['p50_ms']} / {ack['p99_ms']} ms, {ack['errors']} errors):\n"
-              f"{render(summary)}")
-    print(f"\nstore calls on the database that run left:\n{render_calls(profiled['store_calls'])}")
+    """Below the table: py-spy's summaries and the store calls, when --profile was given."""
+    runs = {Path(t["profile"]).name: t for t in figures.get("profiled_runs", [])}
+    for name, summary in figures.get("profile", {}).items():
+        tier = runs.get(name)
+        if tier is not None:
+            ack = tier["ack"]
+            what = (f"a run of its own at {tier['rate']}/s; with py-spy attached the bot's ack p50 / p99 "
+                    f"were {ack['p50_ms']} / {ack['p99_ms']} ms, {ack['errors']} errors")
+        else:
+            what = "the reads, each once more with py-spy attached"
+        print(f"\nprofile {name} ({what}):\n{render(summary)}")
+    for tier in figures.get("profiled_runs", []):
+        if tier.get("store_calls"):
+            print(f"\nstore calls on the database the {tier['rate']}/s run left:\n"
+                  f"{render_calls(tier['store_calls'])}")
 
 
 if __name__ == "__main__":

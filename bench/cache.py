@@ -11,7 +11,7 @@ from pathlib import Path
 from bench.workspace import ROOT
 
 SHAPING = ("storage/migrations/*.sql", "dialogs/checklists/*.toml",
-           "bench/seed.py", "bench/population.py", "bench/walk.py",
+           "bench/seed.py", "bench/population.py", "bench/walk.py", "dialogs/summaries.py",
            "adapters/slack/cards.py", "adapters/slack/messages.py", "adapters/slack/blocks.py")
 """The files whose change makes a cached database stale: its schema, the checklists, the seeding code,
 and the Slack rendering of the cards the fake is preloaded with."""
@@ -37,7 +37,9 @@ async def cached(cache_dir: Path, name: str, digest: str, build: Callable[[Path]
     """The folder ``name-digest``, built by ``build(folder)`` unless a complete one exists.
 
     It is built under a temporary name and renamed when complete, so an interrupted
-    seed is never reused; older folders of the same name are removed afterwards.
+    seed is never reused; older folders of the same name are removed afterwards. Put
+    the parameters in ``name`` (``population-10000-100000``): a run at another size
+    then keeps the big population instead of replacing it.
     """
     final = cache_dir / f"{name}-{digest}"
     if (final / "complete").exists():

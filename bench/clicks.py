@@ -32,7 +32,8 @@ async def reset_fake(fake_url: str, messages: list[dict[str, Any]] | None = None
         await resp.read()
 
 
-async def bot_tier(run: Run, rate: int, *, profiled: bool = False) -> dict[str, Any]:
+async def bot_tier(run: Run, rate: int, *, profiled: bool = False,
+                   time_calls: bool = False) -> dict[str, Any]:
     """The real server at one rate: ack latency, hand-offs, convergence, peak RSS (and py-spy's view)."""
     name = f"bot-{rate}" + ("-profiled" if profiled else "")
     count = int(rate * run.options.duration)
@@ -50,11 +51,13 @@ async def bot_tier(run: Run, rate: int, *, profiled: bool = False) -> dict[str, 
             if profiled:
                 profiler = await Profiler.start(proc.pid, run.options.profile / f"{name}.txt")
             run.say(f"{name}: {count:,} clicks at {rate}/s")
+            cpu_before = proc.cpu_seconds()
             out = await run.load(name, [url], count, rate=rate)
             last_click = out["t0_wall"] + (count - 1) / rate
             run.say(f"{name}: answered; waiting for every card at the fake to show the stored state")
             figures, state = await converge(checker, run.fake_url, last_click,
                                             last_click + run.options.converge_timeout)
+            cpu_after = proc.cpu_seconds()
             if profiler is not None:
                 await profiler.stop()
     finally:
@@ -62,10 +65,13 @@ async def bot_tier(run: Run, rate: int, *, profiled: bool = False) -> dict[str, 
     scheduled = {clicks[i]["n"]: out["t0_wall"] + r[0] for i, r in enumerate(out["results"])}
     tier = {"rate": rate, "clicks": count, "ack": load_summary(out),
             "handoff": handoff_latency(clicks, scheduled, state["handoffs"]),
-            "convergence": figures, "peak_rss_mb": rss}
+            "convergence": figures, "peak_rss_mb": rss,
+            "cpu_ms_per_click": None if cpu_before is None or cpu_after is None
+            else round((cpu_after - cpu_before) * 1000 / count, 2)}
     if profiler is not None:
-        run.say(f"{name}: timing store calls on the database it left")
         tier["profile"] = str(profiler.output)
+    if time_calls:
+        run.say(f"{name}: timing store calls on the database it left")
         tier["store_calls"] = await store_calls(bot_env(folder, database), clicks[0]["case_id"])
     return tier
 
@@ -89,10 +95,19 @@ def skipped_tier(rate: int, count: int, failed: dict[str, Any]) -> dict[str, Any
     return {"rate": rate, "clicks": count, "skipped": why}
 
 
-async def profiled_run(run: Run) -> dict[str, Any]:
-    """The lowest rate once more, with py-spy attached (sampling slows the server: the table's run is
-    never the profiled one)."""
-    return await bot_tier(run, min(run.options.rates), profiled=True)
+def profile_rates(run: Run) -> list[int]:
+    """The rates profiled: ``--profile-rates`` (default 50 and 200), else the lowest one run."""
+    wanted = run.options.profile_rates or [r for r in (50, 200) if r in run.options.rates]
+    return wanted or [min(run.options.rates)]
+
+
+async def profiled_runs(run: Run) -> list[dict[str, Any]]:
+    """Each profiled rate once more, with py-spy attached (sampling slows the server: the table's runs
+    are never the profiled ones); the store calls timed on the database the first one left."""
+    out = []
+    for n, rate in enumerate(profile_rates(run)):
+        out.append(await bot_tier(run, rate, profiled=True, time_calls=n == 0))
+    return out
 
 
 async def click_tiers(run: Run) -> list[dict[str, Any]]:

@@ -4,9 +4,10 @@ Opening 110,000 cases one engine command at a time would take most of an hour,
 so the engine works a handful of *template* cases in a scratch database (just
 opened, part of step one done, handed off to step two, completed, cancelled)
 and each case of the population is a copy of one, written with the store API
-(``insert_case``, ``put_item``, ``append_event`` in write transactions of 100
-cases): real rows as the engine makes them, under new ids, client names and
-dates. Open cases carry their template's whole audit trail; closed ones their
+(``insert_case``, ``put_item``, ``append_event``, ``put_summary`` in write
+transactions of 100 cases): real rows as the engine makes them, under new ids,
+client names and dates; each copy's summary row is worked out from its items as
+the engine's Settler does. Open cases carry their template's whole audit trail; closed ones their
 items' final states and their opening and closing events only (a full trail
 for each would triple the seeding time and no read measured here looks at it).
 """
@@ -24,7 +25,10 @@ from pathlib import Path
 from bench.walk import BENCH_ADMIN, header, walk
 from bot.app import load_checklists, services
 from bot.config import Config
+from dialogs.checklist import Checklist
 from dialogs.engine import Engine
+from dialogs.present import CaseView
+from dialogs.summaries import summary_record
 from dialogs.values import client_key
 from storage.base import CaseRecord, EventRecord, ItemRecord, Store, WriteTx
 from storage.sqlite import SQLiteStore
@@ -40,6 +44,7 @@ class Template:
     case: CaseRecord
     items: dict[str, ItemRecord]
     events: list[EventRecord]
+    step_started_at: datetime | None = None
 
 
 async def templates(config: Config) -> dict[str, Template]:
@@ -63,11 +68,12 @@ async def templates(config: Config) -> dict[str, Template]:
                     await engine.cancel_case(case_id, "The client stayed after all", BENCH_ADMIN)
                 made[kind] = case_id
             out_templates = {}
+            started = {r.case_id: r.step_started_at for r in await store.list_summaries(limit=100)}
             for kind, case_id in made.items():
                 case = await store.get_case(case_id)
                 assert case is not None
                 out_templates[kind] = Template(case, await store.get_items(case_id),
-                                               await store.get_events(case_id))
+                                               await store.get_events(case_id), started.get(case_id))
     return out_templates
 
 
@@ -88,15 +94,20 @@ def copy(t: Template, n: int, opened_at: datetime, closed: bool) -> tuple[CaseRe
     return case, items, copied
 
 
-async def _write(tx: WriteTx, case: CaseRecord, items: list[ItemRecord], events: list[EventRecord]) -> None:
+async def _write(tx: WriteTx, checklist: Checklist, t: Template, copied: tuple[CaseRecord, list[ItemRecord],
+                 list[EventRecord]]) -> None:
+    case, items, events = copied
     await tx.insert_case(case)
     await asyncio.gather(*(tx.put_item(i) for i in items))
     for event in events:  # in order: the audit trail is read by id
         await tx.append_event(event)
+    summary = CaseView(checklist, case, {i.item_id: i for i in items}).summary()
+    started = t.step_started_at and t.step_started_at + (case.opened_at - t.case.opened_at)
+    await tx.put_summary(summary_record(case, summary, started or case.opened_at))
 
 
-async def populate(store: Store, found: Mapping[str, Template], open_cases: int, closed_cases: int,
-                   progress: Progress = lambda _: None) -> None:
+async def populate(store: Store, checklist: Checklist, found: Mapping[str, Template], open_cases: int,
+                   closed_cases: int, progress: Progress = lambda _: None) -> None:
     """Write the closed cases (older) and then the open ones (the last 90 days)."""
     now = datetime.now(UTC).replace(microsecond=0)
     open_kinds = [found["fresh"], found["partial"], found["partial"], found["step two"]]
@@ -107,10 +118,12 @@ async def populate(store: Store, found: Mapping[str, Template], open_cases: int,
             for n in range(start, min(start + BATCH, total)):
                 if n < closed_cases:
                     opened = now - timedelta(days=90, minutes=(closed_cases - n) * 30)
-                    await _write(tx, *copy(closed_kinds[n % len(closed_kinds)], n, opened, True))
+                    t = closed_kinds[n % len(closed_kinds)]
+                    await _write(tx, checklist, t, copy(t, n, opened, True))
                 else:
                     opened = now - timedelta(minutes=(total - n) * 90 * 24 * 60 // max(open_cases, 1))
-                    await _write(tx, *copy(open_kinds[n % len(open_kinds)], n, opened, False))
+                    t = open_kinds[n % len(open_kinds)]
+                    await _write(tx, checklist, t, copy(t, n, opened, False))
         done = min(start + BATCH, total)
         if done % max(total // 20, BATCH) < BATCH:
             left = (time.monotonic() - started) / done * (total - done)
@@ -123,4 +136,4 @@ async def seed_population(env: Mapping[str, str], open_cases: int, closed_cases:
     config = Config.load(env)
     found = await templates(config)
     async with services(config) as svc:
-        await populate(svc.store, found, open_cases, closed_cases, progress)
+        await populate(svc.store, svc.engine.default_checklist, found, open_cases, closed_cases, progress)

@@ -10,6 +10,7 @@ than ``--read-budget`` seconds in all; one that takes longer than
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from bench.clicks import reset_fake
 from bench.payloads import command_body, home_opened_body, signed_headers
 from bench.population import seed_population
 from bench.procs import run_python
+from bench.profile import Profiler
 from bench.run import Run
 from bench.workspace import ADMIN, ADMINS, bot_env
 
@@ -119,7 +121,8 @@ async def reads(run: Run) -> dict[str, Any]:
                               run.say)
 
     run.say(f"reads: population of {o.open_cases:,} open and {o.closed_cases:,} closed cases")
-    seeded = await cached(run.cache, "population", key(["population", o.open_cases, o.closed_cases]), build)
+    seeded = await cached(run.cache, f"population-{o.open_cases}-{o.closed_cases}",
+                          key(["population", o.open_cases, o.closed_cases]), build)
     folder = run.work / "reads"
     folder.mkdir(parents=True, exist_ok=True)
     empty = str(folder / "empty.db")
@@ -142,4 +145,22 @@ async def reads(run: Run) -> dict[str, Any]:
     finally:
         rss.append(await run.stop_bot(proc) or 0.0)
     out["peak_rss_mb"] = max(rss)
+    if o.profile:
+        out["profile"] = str(await profiled_reads(run, folder, database))
     return out
+
+
+async def profiled_reads(run: Run, folder: Path, database: str) -> Path:
+    """Each server read once more on a fresh server with py-spy attached (the timed ones ran without)."""
+    output: Path = run.options.profile / "reads-profiled.txt"
+    proc, url = await run.start_bot("reads-profiled", folder, database)
+    profiler = await Profiler.start(proc.pid, output)
+    try:
+        for name in ("list", "app_home", "dashboard"):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(server_read(name, url, run.fake_url)(), run.options.read_timeout)
+    finally:
+        await profiler.stop()
+        await run.stop_bot(proc)
+    run.say(f"reads: profiled once more under py-spy ({output})")
+    return output

@@ -95,6 +95,8 @@ def click_rows(tiers: list[dict[str, Any]], timeout: float) -> list[list[str]]:
         row("last click → every card at the fake as stored", converged),
         row("clicks applied (stored)", lambda t: f"{t['convergence']['applied']:,} of {t['clicks']:,}"),
         row("bot peak RSS (MB)", lambda t: "–" if t["peak_rss_mb"] is None else f"{t['peak_rss_mb']:,.0f}"),
+        row("bot CPU per click, until the cards converged (ms)",
+            lambda t: "–" if t.get("cpu_ms_per_click") is None else f"{t['cpu_ms_per_click']:.2f}"),
         row("load process: send lag p99 (ms)",
             lambda t: ms(max(t[k]["send_lag_p99_ms"] or 0 for k in
                              ("ack", "bare_default", "bare_process_before_response") if k in t)), bot=False),

@@ -57,7 +57,8 @@ class Run:
             (folder / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
 
         self.say(f"click database: {self.plan_size:,} clicks, {share:.0%} of them hand-offs")
-        folder = await cached(self.cache, "clicks", key(["clicks", self.plan_size, share]), build)
+        folder = await cached(self.cache, f"clicks-{self.plan_size}-{share:g}",
+                              key(["clicks", self.plan_size, share]), build)
         self.plan_path, self.clicks_db = folder / "plan.json", folder / "offboard.db"
         self.plan = json.loads(self.plan_path.read_text(encoding="utf-8"))
         self.bodies = write_bodies(self.plan, self.work / "bodies.txt")

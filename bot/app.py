@@ -77,6 +77,8 @@ async def services(config: Config) -> AsyncIterator[Services]:
     try:
         engine = Engine(store, checklists, tz=config.tz, phone_region=config.phone_region,
                         viewers=config.viewers, timing=config.timing)
+        if backfilled := await engine.backfill_summaries():  # cases kept before summary rows were
+            log.info("kept a summary row for %d case(s) that had none", backfilled)
         dispatcher = Dispatcher(store, lease=config.outbox_lease,
                                 retention=timedelta(days=config.retention_days))
         scheduler = None
@@ -93,8 +95,7 @@ async def services(config: Config) -> AsyncIterator[Services]:
 async def healthz(request: web.Request) -> web.Response:
     """Liveness and a quick look at the store."""
     svc = request.app[SERVICES]
-    cases = await svc.store.list_cases("open")
-    return web.json_response({"status": "ok", "open_cases": len(cases),
+    return web.json_response({"status": "ok", "open_cases": await svc.store.count_cases("open"),
                               "checklists": sorted(svc.checklists)})
 
 

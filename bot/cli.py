@@ -135,33 +135,49 @@ def check_checklist(file: str, out: TextIO) -> int:
     return 0
 
 
+CASES_PAGE = 1000  # summary rows read at a time
+
+
 async def list_cases(config: Config, out: TextIO) -> int:
-    """Open cases with their progress per step."""
+    """Open cases with their progress per step, newest first, read a page of kept summaries at a time."""
     async with services(config) as svc:
-        cases = await svc.store.list_cases("open")
-        if not cases:
-            print("No open cases.", file=out)
-        for case in cases:
-            summary = (await svc.engine.view(case.id)).summary(svc.engine.today())
-            steps = "  ".join(f"{s.number}:{s.done}/{s.total}" for s in summary.steps)
-            late = f"  {summary.late_items} late" if summary.late_items else ""
-            print(printable(f"{case.id}  {case.client}  stops {summary.stop_date or '-'}  "
-                            f"with {summary.holder or '-'}  {steps}{late}"), file=out)
-    return 0
+        offset = 0
+        while True:
+            page = await svc.engine.cases("open", limit=CASES_PAGE, offset=offset)
+            if not page.total:
+                print("No open cases.", file=out)
+            lines = []
+            for s in page.summaries:
+                steps = "  ".join(f"{p.number}:{p.done}/{p.total}" for p in s.steps)
+                late = f"  {s.late_items} late" if s.late_items else ""
+                lines.append(printable(f"{s.case_id}  {s.client}  stops {s.stop_date or '-'}  "
+                                       f"with {s.holder or '-'}  {steps}{late}"))
+            if lines:
+                print("\n".join(lines), file=out)
+            offset += len(page.summaries)
+            if not page.more or not page.summaries:
+                return 0
 
 
 async def overdue_cases(config: Config, out: TextIO) -> int:
-    """Open cases with items past their due time, most overdue first, and those items."""
+    """Open cases with items past their due time, most overdue first, and those items.
+
+    The kept summaries, most urgent first, say which cases are late: only those are derived."""
     if config.timing is None:
         print("Reminders are off ([reminders] enabled = false): no due dates to be late on.", file=out)
         return 0
     async with services(config) as svc:
-        found = []
-        for case in await svc.store.list_cases("open"):
-            view = await svc.engine.view(case.id)
-            late = late_items(view)
-            if late:
-                found.append((late[0].due_on or "", view, late))
+        found, offset = [], 0
+        while True:
+            page = await svc.engine.cases("open", order="urgent", limit=CASES_PAGE, offset=offset)
+            late_ids = [s.case_id for s in page.summaries if s.late_items]
+            for case_id in late_ids:
+                view = await svc.engine.view(case_id)
+                if late := late_items(view):
+                    found.append((late[0].due_on or "", view, late))
+            offset += len(page.summaries)
+            if len(late_ids) < len(page.summaries) or not page.more:
+                break  # sorted by the earliest due time: past the first case not late, none is
         if not found:
             print("No items are late.", file=out)
         for _, view, late in sorted(found, key=lambda f: (f[0], f[1].case.client)):

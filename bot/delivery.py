@@ -38,6 +38,7 @@ class Outcome(StrEnum):
     FAILED = "failed"  # dead-lettered
     LATER = "later"  # back in its queue, due later
     LOST = "lost"  # the lease ran out and another process has it now
+    PACED = "paced"  # waiting for its channel's turn, its lease held
 
 
 class Attempt:

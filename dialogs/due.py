@@ -10,7 +10,7 @@ late once work ends on its due date.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -99,3 +99,19 @@ def due_words(due: Due, now: datetime, cal: WorkCalendar) -> str:
 def is_late(due: Due, now: datetime) -> bool:
     """Whether work on a due item is late at ``now``."""
     return now >= due.at
+
+
+def urgency(due_ats: Sequence[str], urgent: Sequence[str], now: datetime,
+            calendar_for: Callable[[str], WorkCalendar]) -> tuple[int, str | None]:
+    """How many items are late at ``now``, and the most urgent one in words ("“Collect…” 2 days late").
+
+    ``due_ats``: when each item not done yet becomes late (ISO); ``urgent``: the most urgent one as
+    (text, department, due date, late at), or empty. Kept summaries carry both, so a list read days
+    later says what is true then without deriving the case again (dialogs.summaries).
+    """
+    late = sum(now >= datetime.fromisoformat(at) for at in due_ats)
+    if not urgent:
+        return late, None
+    text, department, on, at = urgent
+    due = Due(date.fromisoformat(on), datetime.fromisoformat(at))
+    return late, f"“{text}” {due_words(due, now, calendar_for(department))}"

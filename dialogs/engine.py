@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 
 from dialogs.actor import Actor, check_case_permission
+from dialogs.attention import Attention, needs_you
 from dialogs.checklist import Checklist
 from dialogs.engine_base import Clock as Clock
 from dialogs.engine_base import utcnow as utcnow
@@ -22,6 +23,8 @@ from dialogs.lookup import Lookup, choose, is_case_id
 from dialogs.names import legacy_client_key
 from dialogs.outcome import Outcome, duplicate, stale_case
 from dialogs.present import CaseView
+from dialogs.summaries import CasePage, page, summary_record
+from dialogs.timeline import read_timeline, step_times
 from dialogs.values import clean_text, client_key
 from dialogs.views import CaseSummary, StepCard
 from storage.base import (
@@ -184,6 +187,54 @@ class Engine(ItemCommands):
         if loaded is None:
             raise NotFound(f"No case {case_id!r}")
         return self.case_view(self.checklist_for(loaded.case), loaded.case, loaded.items)
+
+    async def cases(self, status: str | None = "open", *, order: str = "newest", limit: int = 50,
+                    offset: int = 0) -> CasePage:
+        """A page of cases as their kept summaries say (one indexed query; storage.SUMMARY_ORDERS)."""
+        rows = await self.store.list_summaries(status, order=order, limit=limit, offset=offset)
+        total = await self.store.count_cases(status)
+        return page(rows, total, offset, limit, self.today(), self.clock(), self.timing)
+
+    async def needs_you(self, actor: Actor, *, cases: int = 50) -> list[Attention]:
+        """What this person can do now, late first (dialogs.attention.needs_you), found without deriving
+        every case: the cases where they hold an item, the most urgent open cases due by today, and for a
+        manager the oldest open cases waiting on a manager; at most ``cases`` of each are derived."""
+        today = self.today().isoformat()
+        urgent = await self.cases("open", order="urgent", limit=cases)
+        ids = {s.case_id for s in urgent.summaries if s.urgent and s.urgent[2] <= today}
+        ids |= {case_id for case_id, who in await self.store.held_items() if actor.same_person(who)}
+        if actor.manager:
+            oldest = await self.cases("open", order="oldest", limit=cases)
+            ids |= {s.case_id for s in oldest.summaries if s.needs_manager}
+        found: list[Attention] = []
+        for case_id in sorted(ids)[: 3 * cases]:
+            try:
+                found += needs_you(await self.view(case_id), actor)
+            except NotFound:  # its checklist is no longer loaded
+                continue
+        return sorted(found, key=lambda a: (not a.late, a.due_on or "9999", a.client))
+
+    async def backfill_summaries(self, batch: int = 200) -> int:
+        """Keep a summary row for every case written before they were kept; how many were written."""
+        written, skipped = 0, set[str]()
+        while ids := [i for i in await self.store.cases_without_summary(batch + len(skipped))
+                      if i not in skipped]:
+            for case_id in ids:
+                try:
+                    view = await self.view(case_id)
+                except NotFound:  # its checklist is no longer loaded: nothing to show it by
+                    skipped.add(case_id)
+                    continue
+                started = None
+                if view.case.step_index < len(view.checklist.steps):
+                    times = step_times(view.checklist, read_timeline(await self.store.get_events(case_id)),
+                                       view.case.opened_at)
+                    started = times[view.checklist.steps[view.case.step_index].id]["started"]
+                async with self.store.write(case_id) as tx:
+                    await tx.put_summary(summary_record(view.case, view.summary(self.today()),
+                                                        started or view.case.opened_at))
+                written += 1
+        return written
 
     async def summary(self, case_id: str) -> CaseSummary:
         """A case's live summary."""

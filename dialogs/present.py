@@ -9,7 +9,7 @@ from typing import Any
 
 from dialogs.checklist import DECISIONS as DECISIONS
 from dialogs.checklist import Checklist, ItemDef
-from dialogs.due import Due, day_text, due_words, is_late, item_due
+from dialogs.due import Due, day_text, due_words, is_late, item_due, urgency
 from dialogs.reasons import STATE_PHRASES, Reason, lower_first, words
 from dialogs.state import Derived, derive, progress, rebate_suggestion, step_complete
 from dialogs.text import money as format_money
@@ -285,7 +285,9 @@ class CaseView:
         stop = self.case.header.get("stop_date")
         header = tuple((h.label, self.case.header[h.id]) for h in self.checklist.header
                        if self.case.header.get(h.id))
-        late, urgent = self._urgency()
+        due_ats, urgent = self._urgency()
+        late, next_due = (urgency(due_ats, urgent, self.now, self.timing.calendar_for)
+                          if self.timing and self.now else (0, None))
         days_to_stop = None
         if today and stop and self.case.status == "open":
             try:
@@ -297,22 +299,25 @@ class CaseView:
             self.case.status, stop, _iso(self.case.opened_at) or "",
             str(self.case.opened_by.get("name", "")), holder, tuple(steps), header,
             overdue=bool(today and stop and self.case.status == "open" and stop < today.isoformat()),
-            needs_manager=needs_manager, late_items=late, next_due=urgent, days_to_stop=days_to_stop,
+            needs_manager=needs_manager, late_items=late, next_due=next_due, days_to_stop=days_to_stop,
+            due_ats=due_ats, urgent=urgent,
         )
 
-    def _urgency(self) -> tuple[int, str | None]:
-        """How many items not done yet are late, and the most urgent one in words."""
-        late, first = 0, None
+    def _urgency(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """When each item not done yet becomes late, and the most urgent one (dialogs.due.Urgent)."""
+        ats, first = [], None
         for item in self.checklist.items.values():
             due = self.pending_due(item.id)
-            if due is None or self.now is None:
+            if due is None:
                 continue
-            late += is_late(due, self.now)
+            ats.append(due.at.isoformat())
             if first is None or due.at < first[0].at:
-                first = (due, item.id)
+                first = (due, item)
         if first is None:
-            return late, None
-        return late, f"“{self.text(first[1])}” {self.due_words(first[1])}"
+            return tuple(sorted(ats)), ()
+        due, item = first
+        urgent = (self.text(item.id), item.department, due.on.isoformat(), due.at.isoformat())
+        return tuple(sorted(ats)), urgent
 
     def recorded(self, step_id: str) -> tuple[RecordedLine, ...]:
         """What a step recorded, for the hand-off to the next department."""

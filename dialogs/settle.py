@@ -18,6 +18,7 @@ from dialogs.checklist import Checklist
 from dialogs.present import CaseView
 from dialogs.reasons import Reason
 from dialogs.state import RESOLVED, step_complete
+from dialogs.summaries import summary_record
 from dialogs.timers import DueMove, moves_text, sync_timers
 from dialogs.timing import Timing
 from dialogs.views import HandoffView, RecordedLine
@@ -48,11 +49,24 @@ class Settler:
         self.tx, self.checklist, self.case, self.records = tx, checklist, case, records
         self.actor, self.now, self.today = actor, now, today
         self.timing = timing
-        self.view = self._view()
+        # Derived when first needed: settle() derives the changed case itself, and with ``before``
+        # given nothing needs the view until then (one derivation less per command).
+        self._view = None if before is not None else self._derive()
         self.before = before
         self.was = {iid: d.status for iid, d in (before or self.view).derived.items()}
         self.cause = cause
         self.handoffs: list[str] = []
+
+    @property
+    def view(self) -> CaseView:
+        """The case as it stands (as of the last settling round)."""
+        if self._view is None:
+            self._view = self._derive()
+        return self._view
+
+    @view.setter
+    def view(self, view: CaseView) -> None:
+        self._view = view
 
     async def settle(self, touched: set[str] | None = None, *, opened: bool = False,
                      may_complete: bool = True) -> None:
@@ -67,7 +81,7 @@ class Settler:
         if opened:
             await self._summary()
         for _ in range(_MAX_ROUNDS):
-            self.view = self._view()
+            self.view = self._derive()
             moved = await self._sync_items()
             steps |= moved
             if not moved and not await self._hand_off():
@@ -81,7 +95,7 @@ class Settler:
         steps |= await self._timers()
         await self._notify(steps, opened or self.case.status != case_was, touched or set())
 
-    def _view(self) -> CaseView:
+    def _derive(self) -> CaseView:
         return CaseView(self.checklist, self.case, self.records, timing=self.timing, now=self.now)
 
     async def _timers(self) -> set[str]:
@@ -258,7 +272,9 @@ class Settler:
                             "text": f"The case for {self.case.client} is complete."})
 
     async def _summary(self) -> None:
+        """The summary notice, and the case's summary row that lists read (dialogs.summaries)."""
         summary = self.view.summary(self.today)
+        await self.tx.put_summary(summary_record(self.case, summary, self.now))
         await self._notice("summary", self._case_target, {"summary": summary.to_json()},
                            ref_key="summary", coalesce=f"summary:{self.case.id}")
 

@@ -79,6 +79,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "SummaryRecord",
     "TimerKind",
     "TimerRecord",
     "TimerStatus",
@@ -162,6 +163,29 @@ class EventRecord:
     id: int | None = None
 
 
+@dataclass
+class SummaryRecord:
+    """Where a case stands, kept beside it (what lists read): sortable columns and the summary's JSON."""
+
+    case_id: str
+    status: str
+    client: str
+    client_key: str
+    stop_date: str | None
+    holder: str | None
+    step_index: int
+    opened_at: datetime
+    closed_at: datetime | None
+    step_started_at: datetime | None  # when the current step was reached (kept while it stays)
+    summary: JSON
+    next_due_at: datetime | None = None  # when its most urgent item not done yet becomes late
+
+
+SUMMARY_ORDERS = ("newest", "oldest", "stop_date", "urgent")
+"""How lists of summaries sort: opened newest first, oldest first, by stop date (soonest first), or
+most urgent first (the earliest due time of an item not done yet: the longest late come first)."""
+
+
 @dataclass(frozen=True)
 class CaseSnapshot:
     """A case and its items, read in one transaction."""
@@ -230,6 +254,10 @@ class WriteTx(ABC):
         """Write a notice and a delivery per registered sender; supersedes waiting ones of its key."""
 
     @abstractmethod
+    async def put_summary(self, summary: SummaryRecord) -> None:
+        """Store where a case stands; ``step_started_at`` is kept while the step index stays."""
+
+    @abstractmethod
     async def request_result(self, request_id: str) -> JSON | None:
         """What a request id already did, if it was processed before."""
 
@@ -290,6 +318,24 @@ class Store(OutboxStore, TimerStore):
     @abstractmethod
     async def get_items(self, case_id: str) -> dict[str, ItemRecord]:
         """Every item of a case by item id."""
+
+    @abstractmethod
+    async def list_summaries(self, status: str | None = None, *, order: str = "newest", limit: int = 50,
+                             offset: int = 0) -> list[SummaryRecord]:
+        """A page of case summaries (one indexed query), in an order of SUMMARY_ORDERS; status "closed"
+        means completed or cancelled."""
+
+    @abstractmethod
+    async def count_cases(self, status: str | None = None) -> int:
+        """How many cases (with this status)."""
+
+    @abstractmethod
+    async def held_items(self) -> list[tuple[str, JSON]]:
+        """(case id, who holds it) of every held item of an open case, on an index of held items only."""
+
+    @abstractmethod
+    async def cases_without_summary(self, limit: int = 500) -> list[str]:
+        """Ids of cases that have no summary row yet (written before there were any)."""
 
     @abstractmethod
     async def get_events(self, case_id: str) -> list[EventRecord]:

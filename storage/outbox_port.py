@@ -140,6 +140,16 @@ class OutboxStore(ABC):
         """Not now: due again at ``at`` (or superseded, if a newer notice of its key waits)."""
 
     @abstractmethod
+    async def defer(self, delivery: Delivery, at: datetime) -> None:
+        """Not now, and not an attempt (its channel is paced): due again at ``at``, the lease released;
+        superseded instead if a newer notice of its key waits."""
+
+    @abstractmethod
+    async def newest(self, delivery: Delivery) -> Delivery:
+        """What to send for this claimed delivery now: the newest waiting notice of its message (its
+        coalesce key), leased in its place, which is superseded; or itself. A post in doubt is itself."""
+
+    @abstractmethod
     async def mark_failed(self, delivery: Delivery, error: str) -> None:
         """Dead-letter it: it stops holding back its queue; ``requeue`` sends it again."""
 

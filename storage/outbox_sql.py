@@ -216,6 +216,42 @@ async def _supersede_by_newer(db: Db, delivery: Delivery, statuses: tuple[str, .
     return True
 
 
+async def defer(db: Db, delivery: Delivery, at: datetime) -> None:
+    """Not now and not an attempt (its channel is paced): due again at ``at``, the lease released;
+    a newer waiting notice of its coalesce key goes instead."""
+    await db.execute("UPDATE deliveries SET next_attempt_at = :at, "
+                     f"attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, {_RELEASE} "
+                     "WHERE id = :id", {"id": delivery.id, "at": dt_to_db(at)})
+    if delivery.notice.coalesce_key is not None:
+        await _supersede_by_newer(db, delivery, ("pending",))
+
+
+async def newest(db: Db, delivery: Delivery) -> int:
+    """The delivery to send in this one's place: the newest waiting one of its coalesce key, which takes
+    over its place and lease (this one is superseded), or this one (a post in doubt stays itself)."""
+    if delivery.notice.coalesce_key is None or delivery.in_doubt:
+        return delivery.id
+    newer = await db.fetch_one(
+        "SELECT id FROM deliveries WHERE sender = :sender AND queue_key = :queue_key "
+        "AND coalesce_key = :coalesce_key AND notice_id > :notice_id AND status = 'pending' "
+        "AND lease_owner IS NULL ORDER BY notice_id DESC LIMIT 1",
+        {"sender": delivery.sender, "queue_key": queue_key(delivery.notice),
+         "coalesce_key": delivery.notice.coalesce_key, "notice_id": delivery.notice.id})
+    if newer is None:
+        return delivery.id
+    mine = await db.fetch_one("SELECT position, attempts, lease_until, in_doubt_since FROM deliveries "
+                              "WHERE id = :id", {"id": delivery.id})
+    if mine is None or mine["in_doubt_since"] is not None:
+        return delivery.id
+    await db.execute(f"UPDATE deliveries SET status = 'superseded', {_RELEASE} WHERE id = :id",
+                     {"id": delivery.id})
+    await db.execute("UPDATE deliveries SET position = :position, lease_owner = :owner, "
+                     "lease_until = :until, attempts = :attempts WHERE id = :id",
+                     {"id": newer["id"], "position": mine["position"], "owner": delivery.lease_owner,
+                      "until": mine["lease_until"], "attempts": mine["attempts"]})
+    return int(newer["id"])
+
+
 async def mark_failed(db: Db, delivery: Delivery, error: str) -> None:
     """Dead-lettered: it no longer holds back its queue."""
     await db.execute(f"UPDATE deliveries SET status = 'failed', last_error = :error, {_RELEASE} "

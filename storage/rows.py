@@ -28,6 +28,7 @@ from storage.base import (
     MessageRef,
     Notice,
     NoticeKind,
+    SummaryRecord,
 )
 
 Row = Mapping[str, Any]
@@ -246,3 +247,28 @@ def message_ref_from_row(row: Row) -> MessageRef:
         message_id=row["message_id"],
         extra=from_json(row["extra"]) or {},
     )
+
+
+# ---- case summaries
+
+SUMMARY_COLUMNS = ("case_id, status, client, client_key, stop_date, holder, step_index, opened_at, "
+                   "closed_at, step_started_at, next_due_at, summary")
+
+
+def summary_params(s: SummaryRecord) -> dict[str, Any]:
+    """A summary row's values by column name."""
+    return {"case_id": s.case_id, "status": str(s.status), "client": s.client, "client_key": s.client_key,
+            "stop_date": s.stop_date, "holder": s.holder, "step_index": s.step_index,
+            "opened_at": dt_to_db(s.opened_at), "closed_at": opt_dt_to_db(s.closed_at),
+            "step_started_at": opt_dt_to_db(s.step_started_at),
+            "next_due_at": opt_dt_to_db(s.next_due_at), "summary": to_json(s.summary) or "{}"}
+
+
+def summary_from_row(row: Row) -> SummaryRecord:
+    """A case_summaries row as a SummaryRecord."""
+    return SummaryRecord(
+        case_id=row["case_id"], status=row["status"], client=row["client"], client_key=row["client_key"],
+        stop_date=row["stop_date"], holder=row["holder"], step_index=row["step_index"],
+        opened_at=dt_from_db(row["opened_at"]), closed_at=opt_dt_from_db(row["closed_at"]),
+        step_started_at=opt_dt_from_db(row["step_started_at"]),
+        next_due_at=opt_dt_from_db(row["next_due_at"]), summary=from_json(row["summary"]) or {})

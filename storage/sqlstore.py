@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from storage import outbox_sql as outbox
+from storage import summaries_sql as summaries
 from storage import transfer
 from storage.base import (
     JSON,
@@ -33,6 +34,7 @@ from storage.base import (
     MessageRef,
     Notice,
     Store,
+    SummaryRecord,
     WriteTx,
 )
 from storage.db import Db, Row
@@ -131,6 +133,10 @@ class SqlWriteTx(SqlWriteTimers, WriteTx):
         self.changes.append(Change(notice_id, notice.case_id, str(notice.kind), notice.target))
         return notice_id
 
+    async def put_summary(self, summary: SummaryRecord) -> None:
+        """Store where a case stands (its step's start kept while the step stays)."""
+        await summaries.put_summary(self.db, summary)
+
     async def request_result(self, request_id: str) -> JSON | None:
         """What a request id already did, if it was processed before."""
         row = await self.db.fetch_one("SELECT result FROM processed_requests WHERE request_id = :id",
@@ -189,6 +195,10 @@ class SqlStore(SqlTimers, Store):
                      client_key: str | None = None) -> AbstractAsyncContextManager[Db]:
         """BEGIN ... COMMIT (ROLLBACK on error), holding the locks asked for."""
 
+    def _bulk_transaction(self) -> AbstractAsyncContextManager[Db]:
+        """A transaction whose statements may run long (prune, dump, restore)."""
+        return self._transaction()
+
     def _committed(self, changes: list[Change]) -> None:
         """Notices were committed by this process (the SQLite store tells its listeners here)."""
 
@@ -244,6 +254,27 @@ class SqlStore(SqlTimers, Store):
         """Every item of a case by item id."""
         async with self._reader() as db:
             return await select_items(db, case_id)
+
+    async def list_summaries(self, status: str | None = None, *, order: str = "newest", limit: int = 50,
+                             offset: int = 0) -> list[SummaryRecord]:
+        """A page of case summaries, in one indexed query."""
+        async with self._reader() as db:
+            return await summaries.list_summaries(db, status, order, limit, offset)
+
+    async def count_cases(self, status: str | None = None) -> int:
+        """How many cases (with this status)."""
+        async with self._reader() as db:
+            return await summaries.count_cases(db, status)
+
+    async def held_items(self) -> list[tuple[str, JSON]]:
+        """(case id, who holds it) of every held item of an open case."""
+        async with self._reader() as db:
+            return await summaries.held_items(db)
+
+    async def cases_without_summary(self, limit: int = 500) -> list[str]:
+        """Ids of cases that have no summary row yet."""
+        async with self._reader() as db:
+            return await summaries.cases_without_summary(db, limit)
 
     async def get_events(self, case_id: str) -> list[EventRecord]:
         """A case's audit trail, oldest first."""
@@ -321,6 +352,17 @@ class SqlStore(SqlTimers, Store):
         async with self._holding(delivery) as db:
             await outbox.mark_retry(db, delivery, at, error)
 
+    async def defer(self, delivery: Delivery, at: datetime) -> None:
+        """Due again at ``at``, not counted as an attempt (or superseded by a newer one of its key)."""
+        async with self._holding(delivery) as db:
+            await outbox.defer(db, delivery, at)
+
+    async def newest(self, delivery: Delivery) -> Delivery:
+        """The newest waiting delivery of this one's message, leased in its place (or this one)."""
+        async with self._holding(delivery) as db:
+            chosen = await outbox.newest(db, delivery)
+            return (await outbox.select_deliveries(db, [chosen]))[0]
+
     async def mark_failed(self, delivery: Delivery, error: str) -> None:
         """Dead-lettered."""
         async with self._holding(delivery) as db:
@@ -359,18 +401,18 @@ class SqlStore(SqlTimers, Store):
 
     async def prune(self, before: datetime) -> dict[str, int]:
         """Forget what the retention no longer keeps."""
-        async with self._transaction() as db:
+        async with self._bulk_transaction() as db:
             return await outbox.prune(db, before)
 
     # ---- moving to another store
     async def dump(self) -> Dump:
         """Everything worth moving, read in one transaction."""
-        async with self._transaction() as db:
+        async with self._bulk_transaction() as db:
             return await transfer.dump(db)
 
     async def restore(self, dump: Dump) -> None:
         """Load a dump into this store, which must hold no case and no notice."""
-        async with self._transaction() as db:
+        async with self._bulk_transaction() as db:
             await transfer.restore(db, dump, self.ITEM_COLUMNS)
             await self._restored(db)
 

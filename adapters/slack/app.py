@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
@@ -31,6 +32,7 @@ from adapters.slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://slack.com/api/"
+SLACK_TIMEOUT = 30  # seconds for one Web API call (slack_sdk's own default)
 
 
 @dataclass
@@ -116,12 +118,33 @@ def mount(app: web.Application, ctx: AdapterContext, settings: SlackSettings) ->
     ctx.register(sender)
     adapter = SlackAdapter(settings, bolt, members, sender)
     app[SLACK] = adapter
+    app.cleanup_ctx.append(_shared_session(client, bolt.client, sender.client))
     app.cleanup_ctx.append(identity.warm)
     if settings.socket_mode:
         app.cleanup_ctx.append(_socket_mode(adapter))
     else:
         app.router.add_post(ROUTE, SlackEndpoint(bolt, settings.signing_secret).handle)
     return adapter
+
+
+def _shared_session(*clients: AsyncWebClient) -> Callable[[web.Application], AsyncIterator[None]]:
+    """One aiohttp session for every Web API client while the server runs (an aiohttp cleanup context).
+
+    Without one, slack_sdk opens a session, and a connection (TLS to slack.com), per call: the
+    outbox's sends and every listener's views.open paid a connect each (docs/BENCHMARKS.md).
+    bolt's per-request clients take the session of its client."""
+    async def share(app: web.Application) -> AsyncIterator[None]:
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
+        for client in clients:
+            client.session = session
+        try:
+            yield
+        finally:
+            for client in clients:
+                client.session = None
+            await session.close()
+
+    return share
 
 
 def _socket_mode(adapter: SlackAdapter) -> Callable[[web.Application], AsyncIterator[None]]:

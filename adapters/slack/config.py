@@ -45,6 +45,7 @@ class SlackSettings:
     public_url: str | None = None  # where the dashboard is reachable, for "Show all" links
     document_format: str = "pdf"
     members_ttl: float = 60.0
+    pace_per_channel: float = 1.0  # messages per second to one channel (Slack's limit); 0: not paced
 
     @property
     def socket_mode(self) -> bool:
@@ -98,6 +99,10 @@ def slack_settings(config: CoreSettings) -> SlackSettings | None:
         ttl = float(table.get("members_ttl", 60))
     except (TypeError, ValueError):
         raise ConfigError("[slack] members_ttl must be a number of seconds") from None
+    try:
+        pace = float(table.get("pace_per_channel", 1.0))
+    except (TypeError, ValueError):
+        raise ConfigError("[slack] pace_per_channel must be a number of messages per second") from None
     public = str(table.get("public_url", "")).strip().rstrip("/") or None
     if public is not None and not re.match(r"^https?://[^\s|<>]+$", public):
         raise ConfigError(f"[slack] public_url {public!r} is not an http(s) URL")
@@ -112,6 +117,7 @@ def slack_settings(config: CoreSettings) -> SlackSettings | None:
         app_token=Secret(app_token) if app_token else None,
         api_url=normalize_api_url(api_url) if api_url else None,
         public_url=public or config.public_url, document_format=fmt, members_ttl=max(ttl, 0.0),
+        pace_per_channel=max(pace, 0.0),
     )
 
 

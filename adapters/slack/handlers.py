@@ -24,7 +24,15 @@ from adapters.ports import AdapterContext
 from adapters.slack.blocks import Message, clip, md
 from adapters.slack.commands import submission_id
 from adapters.slack.config import SlackSettings
-from adapters.slack.home import export_reply, help_reply, home_view, list_reply, status_reply
+from adapters.slack.home import (
+    HOME_ROWS,
+    LIST_ROWS,
+    export_reply,
+    help_reply,
+    home_view,
+    list_reply,
+    status_reply,
+)
 from adapters.slack.ids import SENDER
 from adapters.slack.members import Membership
 from adapters.slack.modals import (
@@ -38,11 +46,11 @@ from adapters.slack.modals import (
     values,
 )
 from dialogs.actor import Actor, check_case_permission
-from dialogs.attention import needs_you
 from dialogs.commands import parse_command
 from dialogs.engine import Engine
 from dialogs.errors import InvalidInput, NeedsConfirmation, NotAllowed, OffboardError
 from dialogs.outcome import Outcome
+from dialogs.summaries import CasePage
 from dialogs.views import CaseSummary
 from storage.base import MessageRef
 
@@ -134,8 +142,7 @@ class CaseListeners(Listeners):
         if refused is not None:
             reply = help_reply(refused)
         elif cmd.verb == "list":
-            summaries = [await self._summary(c.id) for c in await self.svc.store.list_cases("open")]
-            reply = list_reply(summaries)
+            reply = list_reply(await self.engine.cases("open", limit=LIST_ROWS))
         elif cmd.verb in ("status", "export"):
             found = await self.engine.lookup(cmd.arg)
             if found.case is None:
@@ -260,12 +267,9 @@ class CaseListeners(Listeners):
         if event.get("tab", "home") != "home":
             return
         problem = await self._may_not_view({"user_id": event["user"]}, "list")
-        cases = [] if problem else await self.svc.store.list_cases("open")
-        views = [await self.engine.view(c.id) for c in cases]
-        summaries = [v.summary(self.engine.today()) for v in views]
-        actor = await self.actor({"user_id": event["user"]}) if views else None
-        needs = [a for v in views for a in needs_you(v, actor)] if actor else []
-        needs.sort(key=lambda a: (not a.late, a.due_on or "9999"))
+        page = CasePage((), 0) if problem else await self.engine.cases("open", limit=HOME_ROWS)
+        actor = await self.actor({"user_id": event["user"]}) if page.total else None
+        needs = await self.engine.needs_you(actor) if actor else []
         missing = not self.svc.documents.company_configured
         await client.views_publish(user_id=event["user"], view=home_view(
-            summaries, self.settings.public_url, refused=problem, company_missing=missing, needs=needs))
+            page, self.settings.public_url, refused=problem, company_missing=missing, needs=needs))

@@ -22,6 +22,7 @@ from adapters.slack.blocks import (
 from adapters.slack.messages import summary_blocks
 from dialogs.attention import Attention
 from dialogs.commands import HELP
+from dialogs.summaries import CasePage
 from dialogs.views import CaseSummary
 from storage.base import MessageRef
 
@@ -36,13 +37,15 @@ def case_line(s: CaseSummary) -> str:
     return f"*{md(s.client, 200)}* — {stop}{overdue}{holder}{late}\n{steps}"
 
 
-def cases_blocks(summaries: Sequence[CaseSummary], limit: int) -> list[Block]:
-    """One section per case, within ``limit`` blocks."""
+def cases_blocks(summaries: Sequence[CaseSummary], limit: int, total: int | None = None) -> list[Block]:
+    """One section per case, within ``limit`` blocks (``total``: how many there are in all)."""
+    total = len(summaries) if total is None else total
     if not summaries:
         return [section("No open cases. Type `/offboard CLIENT` to open one.")]
-    blocks = [section(case_line(s), block_id=f"case:{s.case_id}") for s in summaries[: limit - 1]]
-    if len(summaries) > limit - 1:
-        blocks.append(context(f"…and {len(summaries) - (limit - 1)} more open case(s): see the dashboard"))
+    shown = summaries[:limit] if total <= limit else summaries[: limit - 1]
+    blocks = [section(case_line(s), block_id=f"case:{s.case_id}") for s in shown]
+    if total > len(shown):
+        blocks.append(context(f"…and {total - len(shown)} more open case(s): see the dashboard"))
     return blocks
 
 
@@ -57,7 +60,13 @@ def needs_you_blocks(needs: Sequence[Attention], limit: int = 15) -> list[Block]
     return [section("*Needs you*\n" + "\n".join(lines), block_id="needs-you")]
 
 
-def home_view(summaries: Sequence[CaseSummary], public_url: str | None, *, refused: str | None = None,
+HOME_HEAD = 6  # blocks above the list on the Home tab, at most (header, warning, needs you, 3 more)
+LIST_ROWS = MAX_MESSAGE_BLOCKS - 1
+"""Cases /offboard list shows (its first block is the count); what it reads of the kept summaries."""
+HOME_ROWS = MAX_VIEW_BLOCKS - HOME_HEAD
+
+
+def home_view(page: CasePage, public_url: str | None, *, refused: str | None = None,
               company_missing: bool = False, needs: Sequence[Attention] = ()) -> dict[str, Any]:
     """The App Home tab: what needs this person first, then open cases with their progress (cases that
     need them first), or why this person may not see them."""
@@ -69,17 +78,18 @@ def home_view(summaries: Sequence[CaseSummary], public_url: str | None, *, refus
     if refused is not None:
         return {"type": "home", "blocks": [*head, section(md(refused))]}
     head += [*needs_you_blocks(needs), divider(),
-             context(f"{len(summaries)} open · `/offboard CLIENT` opens a case · everything, closed cases "
+             context(f"{page.total} open · `/offboard CLIENT` opens a case · everything, closed cases "
                      f"too, on {dashboard}"), divider()]
     mine = {a.case_id for a in needs}
-    summaries = sorted(summaries, key=lambda s: s.case_id not in mine)  # stable: keeps the order within
-    return {"type": "home", "blocks": [*head, *cases_blocks(summaries, MAX_VIEW_BLOCKS - len(head))]}
+    summaries = sorted(page.summaries, key=lambda s: s.case_id not in mine)  # stable: keeps the order within
+    return {"type": "home", "blocks": [*head, *cases_blocks(summaries, MAX_VIEW_BLOCKS - len(head),
+                                                            page.total)]}
 
 
-def list_reply(summaries: Sequence[CaseSummary]) -> Message:
+def list_reply(page: CasePage) -> Message:
     """/offboard list."""
-    text = f"{len(summaries)} open case(s)"
-    return Message(text, [section(f"*{text}*"), *cases_blocks(summaries, MAX_MESSAGE_BLOCKS - 1)])
+    text = f"{page.total} open case(s)"
+    return Message(text, [section(f"*{text}*"), *cases_blocks(page.summaries, LIST_ROWS, page.total)])
 
 
 def status_reply(s: CaseSummary, thread: MessageRef | None, public_url: str | None,

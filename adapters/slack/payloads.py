@@ -20,21 +20,22 @@ _WITH_REF = (Modal.ITEM.value, Modal.CONFIRM_SAVE.value)
 _WITH_CASE = (Modal.CANCEL_CASE.value, Modal.REOPEN_CASE.value)
 
 
-def form_problem(form: Mapping[str, list[str]]) -> str | None:
-    """Why a form-encoded body (slash command or interaction payload) is not one Slack sends."""
+def form_body(form: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+    """A form-encoded body (slash command or interaction payload) as bolt reads it: the payload's JSON,
+    or the fields; and why it is not one Slack sends (None when it is)."""
     if "payload" in form:
         try:
-            payload = json.loads(form["payload"][0])
+            payload = json.loads(form["payload"])
         except ValueError as exc:
-            return f"malformed JSON: {exc}"
+            return None, f"malformed JSON: {exc}"
         if not isinstance(payload, dict):
-            return "payload is not a JSON object"
-        return interaction_problem(payload)
+            return None, "payload is not a JSON object"
+        return payload, interaction_problem(payload)
     if "command" in form:
         for key in ("user_id", "trigger_id"):
-            if not _text(form.get(key, [""])[0]):
-                return f"slash command without {key}"
-    return None
+            if not _text(form.get(key, "")):
+                return None, f"slash command without {key}"
+    return dict(form), None
 
 
 def event_problem(body: Mapping[str, Any]) -> str | None:

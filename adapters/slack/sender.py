@@ -58,6 +58,21 @@ class SlackSender:
                  documents: DocumentService | None) -> None:
         self.client, self.settings, self.store, self.documents = client, settings, store, documents
 
+    @property
+    def pacing(self) -> tuple[float, int] | None:
+        """About one message per second per channel, as Slack allows (chat.update is tier 3)."""
+        rate = self.settings.pace_per_channel
+        return (rate, 1) if rate > 0 else None
+
+    def pace_key(self, notice: Notice) -> str | None:
+        """The channel a notice goes to (a thread line or document: the cases channel its thread is in)."""
+        if notice.kind in ("card", "handoff"):
+            dept = self.settings.departments.get(notice.target.removeprefix("dept:"))
+            return None if dept is None else dept.channel
+        if notice.kind in ("managers", "manager_item"):
+            return self.settings.managers_channel
+        return self.settings.cases_channel
+
     async def send(self, notice: Notice, ref: MessageRef | None) -> MessageRef | None:
         """Post, edit or upload one notice."""
         return await self._send(notice, ref)

@@ -23,12 +23,11 @@ from adapters.teams.forms import header_form
 from adapters.teams.ids import CARD, INVOKE, SENDER
 from adapters.teams.invokes import Invokes
 from adapters.teams.members import Membership
-from adapters.teams.messages import help_card, list_card, status_card, text_card
+from adapters.teams.messages import MAX_LINES, help_card, list_card, status_card, text_card
 from adapters.teams.references import Reference, References
 from dialogs.actor import Actor, check_case_permission
 from dialogs.errors import NotAllowed
 from dialogs.replies import export_text, no_case
-from dialogs.views import CaseSummary
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +73,8 @@ class OffboardAgent(ActivityHandler):
                 return
             await turn_context.send_activity(reply(header_form(engine.default_checklist, cmd.arg)))
         elif cmd.verb == "list":
-            summaries = [await self._summary(c.id) for c in await self.ctx.store.list_cases("open")]
-            await turn_context.send_activity(reply(list_card(summaries)))
+            page = await engine.cases("open", limit=MAX_LINES)  # kept summaries: no case is derived
+            await turn_context.send_activity(reply(list_card(page.summaries, page.total)))
         elif cmd.verb in ("status", "export", "cancel", "date"):
             case = await engine.find_case(cmd.arg)
             if case is None:
@@ -103,9 +102,6 @@ class OffboardAgent(ActivityHandler):
         if outcome.changed:
             self.ctx.wake()
         return text_card(export_text(summary.client))
-
-    async def _summary(self, case_id: str) -> CaseSummary:
-        return (await self.ctx.engine.view(case_id)).summary(self.ctx.engine.today())
 
     async def _thread_url(self, case_id: str) -> str | None:
         ref = await self.ctx.store.get_message_ref(SENDER, case_id, "summary")

@@ -122,15 +122,16 @@ def help_card(problem: str = "") -> Element:
     return card(body, fallback="offboard commands")
 
 
-def list_card(summaries: Sequence[CaseSummary]) -> Element:
-    """The open cases with their progress."""
-    if not summaries:
+def list_card(summaries: Sequence[CaseSummary], total: int | None = None) -> Element:
+    """The open cases with their progress (``total``: how many there are, when only a page is given)."""
+    total = len(summaries) if total is None else total
+    if not total:
         return card([para(run("No open cases. Type offboard CLIENT to open one."))], fallback="No open cases")
-    body = [heading(f"{len(summaries)} open case(s)")]
+    body = [heading(f"{total} open case(s)")]
     body += [para(run(case_line(s), 600), spacing="small") for s in summaries[:MAX_LINES]]
-    if len(summaries) > MAX_LINES:
-        body.append(subtle(f"…and {len(summaries) - MAX_LINES} more on the dashboard"))
-    return card(body, fallback=f"{len(summaries)} open case(s)")
+    if total > MAX_LINES:
+        body.append(subtle(f"…and {total - MAX_LINES} more on the dashboard"))
+    return card(body, fallback=f"{total} open case(s)")
 
 
 def status_card(s: CaseSummary, public_url: str | None, thread_url: str | None) -> Element:

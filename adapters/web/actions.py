@@ -25,6 +25,9 @@ from dialogs.values import clean_client_name
 READ_ONLY = "This dashboard is read-only: sign in with your own token to act."
 
 
+LIST_LINES = 50  # cases /offboard list answers with in the composer; the dashboard pages the rest
+
+
 def refuse(message: str, status: int = 403, **more: Any) -> web.Response:
     """A refusal app.js shows where the person acted."""
     return web.json_response({"ok": False, "error": message, "refused": status == 403, **more}, status=status)
@@ -89,12 +92,14 @@ async def command(request: web.Request) -> web.StreamResponse:
     if cmd.verb == "open":
         return await _before_opening(ws, actor, cmd.arg)
     if cmd.verb == "list":
+        found = await engine.cases("open", limit=LIST_LINES)  # kept summaries: no case is derived
         lines = []
-        for case in await ws.svc.store.list_cases("open"):
-            s = (await engine.view(case.id)).summary(engine.today())
+        for s in found.summaries:
             steps = ", ".join(f"step {p.number} {p.done}/{p.total}" for p in s.steps)
             late = f"; {s.late_items} late" if s.late_items else ""
             lines.append(f"{s.client}: stops {s.stop_date}, with {s.holder}; {steps}{late}")
+        if found.more:
+            lines.append(f"…and {found.more} more: see the dashboard.")
         return web.json_response({"ok": True, "reply": "\n".join(lines) or "No open cases."})
     if cmd.verb in ("status", "cancel", "reopen", "export", "date"):
         return await _case_command(ws, actor, cmd, request)

@@ -9,6 +9,7 @@ from typing import Any
 
 from dialogs.actor import SYSTEM
 from dialogs.present import CaseView, describe_value
+from dialogs.summaries import CasePage
 from dialogs.timeline import duration_text, read_timeline, state_text, step_times
 from dialogs.views import CaseSummary
 from storage.base import EventRecord
@@ -56,13 +57,22 @@ def case_row(view: CaseView, events: Sequence[EventRecord], today: date, now: da
     return CaseRow(summary, days, late, step, age, closed, needs_manager(view, summary))
 
 
-def sort_rows(rows: Sequence[CaseRow], sort: str) -> list[CaseRow]:
-    """Open cases as listed (by opening), or by days to the stop date (soonest first), or most late first."""
-    if sort == "stop":
-        return sorted(rows, key=lambda r: (r.summary.days_to_stop is None, r.summary.days_to_stop or 0))
-    if sort == "late":
-        return sorted(rows, key=lambda r: -r.summary.late_items)
-    return list(rows)
+def page_rows(page: CasePage, today: date, now: datetime) -> list[CaseRow]:
+    """The dashboard's rows for a page of kept summaries (no case is derived or its events read)."""
+    rows = []
+    for n, summary in enumerate(page.summaries):
+        days, late = _days_left(summary, today)
+        step = age = None
+        index, started = page.step_index[n], page.step_started[n]
+        if summary.status == "open" and index < len(summary.steps):
+            current = summary.steps[index]
+            step = f"Step {current.number} · {current.department_label}"
+            age = duration_text(now - started) if started else None
+        closed = page.closed_at[n]
+        rows.append(CaseRow(summary, days, late, step, age,
+                            closed.astimezone(now.tzinfo).date().isoformat() if closed else None,
+                            tuple(summary.needs_manager)))
+    return rows
 
 
 def needs_manager(view: CaseView, summary: CaseSummary) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.web.board import case_row, sort_rows, story
+from adapters.web.board import case_row, page_rows, story
 from adapters.web.guard import client_address
 from adapters.web.render import fragment, page
 from adapters.web.workspace import WORKSPACE, Workspace
@@ -24,11 +24,17 @@ async def index(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/dashboard" if request.app[WORKSPACE].settings.served else "/w/cases")
 
 
+FEED_CASES = 200  # open cases #cases shows, newest first; then as many of the latest closed ones
+SORTS = {"stop": "stop_date", "late": "urgent"}  # the dashboard's ?sort= and the order it asks for
+DASHBOARD_PAGE = 50  # cases per page of each of the dashboard's tables
+
+
 async def summaries(ws: Workspace) -> list[CaseSummary]:
-    """Every case's summary: open cases first, newest first within each group."""
-    today = ws.svc.engine.today()
-    out = [(await ws.svc.engine.view(c.id)).summary(today) for c in reversed(await ws.svc.store.list_cases())]
-    return sorted(out, key=lambda s: s.status != "open")  # stable: keeps newest first
+    """The cases' kept summaries: open cases first (oldest first), then the latest closed ones."""
+    engine = ws.svc.engine
+    opened = (await engine.cases("open", order="oldest", limit=FEED_CASES)).summaries
+    closed = (await engine.cases("closed", order="newest", limit=FEED_CASES - len(opened))).summaries
+    return [*opened, *closed]
 
 
 async def cases_channel(request: web.Request) -> web.StreamResponse:
@@ -150,14 +156,22 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     ws = request.app[WORKSPACE]
     engine = ws.svc.engine
     today, now = engine.today(), engine.clock()
-    rows = []
-    for c in reversed(await ws.svc.store.list_cases()):
-        rows.append(case_row(await engine.view(c.id), await ws.svc.store.get_events(c.id), today, now))
     sort = request.query.get("sort", "")
-    return page(request, "dashboard.html.j2", channel="dashboard", sort=sort,
-                open_cases=sort_rows([r for r in rows if r.summary.status == "open"], sort),
-                closed_cases=[r for r in rows if r.summary.status != "open"],
+    pages = {}
+    for table, order in (("open", SORTS.get(sort, "oldest")), ("closed", "newest")):
+        number = _page_number(request.query.get(table))
+        offset = (number - 1) * DASHBOARD_PAGE
+        found = await engine.cases(table, order=order, limit=DASHBOARD_PAGE, offset=offset)
+        pages[table] = {"rows": page_rows(found, today, now), "number": number, "total": found.total,
+                        "more": found.more > 0}
+    return page(request, "dashboard.html.j2", channel="dashboard", sort=sort if sort in SORTS else "",
+                open_cases=pages["open"]["rows"], closed_cases=pages["closed"]["rows"], pages=pages,
                 dead_letters=await ws.svc.store.deliveries(status=DeliveryStatus.FAILED))
+
+
+def _page_number(text: str | None) -> int:
+    """A page number from the query string: 1 unless a positive number within reason."""
+    return int(text) if text and text.isdigit() and 0 < int(text) < 1_000_000 else 1
 
 
 async def dashboard_case(request: web.Request) -> web.StreamResponse:

@@ -320,3 +320,30 @@ async def test_pruning_keeps_what_a_channel_shows_and_what_still_waits(store: St
     assert sorted(int(d.notice.payload["n"]) for d in await store.deliveries()) == [5, 6]
     async with store.write() as tx:
         assert await tx.request_result("old") is None and await tx.request_result("new") == {}
+
+
+async def test_a_message_changed_while_its_send_waited_goes_out_once_with_the_newest_content(
+        store: Store) -> None:
+    await store.register_sender("slack", T0)
+    await add_notices(store, notice(coalesce_key="card:c1:s1", ref_key="card:s1", n=1))
+    (head,) = await claim(store)  # leased: the next notices of its card cannot supersede it
+    await add_notices(store, notice(coalesce_key="card:c1:s1", ref_key="card:s1", n=2),
+                      notice(kind="thread", n=3),
+                      notice(coalesce_key="card:c1:s1", ref_key="card:s1", n=4))
+    latest = await store.newest(head)
+    assert int(latest.notice.payload["n"]) == 4 and latest.lease_owner == "p1"
+    assert latest.attempts == head.attempts and latest.position == head.position, "in the first one's place"
+    await store.mark_sent(latest, T0, None)
+    assert await drain(store) == [3], "2 and 1 were superseded; the thread line keeps its turn"
+
+
+async def test_a_paced_delivery_waits_without_counting_an_attempt(store: Store) -> None:
+    await store.register_sender("slack", T0)
+    await add_notices(store, notice(coalesce_key="card:c1:s1", ref_key="card:s1", n=1))
+    (head,) = await claim(store)
+    await store.defer(head, T0 + timedelta(seconds=2))
+    assert await claim(store) == [], "not due yet, and no longer leased to anyone"
+    await add_notices(store, notice(coalesce_key="card:c1:s1", ref_key="card:s1", n=2))
+    (again,) = await claim(store, now=T0 + timedelta(seconds=3))
+    assert int(again.notice.payload["n"]) == 2, "the newer content went in its place"
+    assert again.attempts == 1, "waiting for its channel was no attempt"

@@ -220,3 +220,15 @@ def test_newlines_and_tabs_stay_where_the_field_is_multi_line() -> None:
     assert clean_text("line one\r\n\tline two", multiline=True) == "line one\n\tline two"
     with pytest.raises(InvalidInput, match="U\\+001B"):
         clean_text("one\n\x1b[31mred", multiline=True)
+
+
+def test_a_text_reads_the_values_of_each_case_however_often_it_was_rendered_before() -> None:
+    from dialogs.text import render
+
+    source = "Review {{ client }}'s account ({{ stop_date }})"
+    stop = "2026-12-31"
+    assert render(source, {"client": "AcmeCo", "stop_date": stop}) == "Review AcmeCo's account (2026-12-31)"
+    assert render(source, {"client": "Beta", "stop_date": stop}) == "Review Beta's account (2026-12-31)"
+    assert render(source, {"client": "Beta"}) == "Review Beta's account ()", "a missing value is blank"
+    assert render("{{ answer.x.y | money }} for {{ client }}", {"client": "A", "answer": {"x": {"y": "5"}}}) \
+        == "$5.00 for A"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+
 import pytest
 
 from dialogs.engine import Engine
 from dialogs.errors import NotFound
-from dialogs.views import ItemView, StepCard
+from dialogs.views import CaseSummary, HandoffView, ItemView, RecordedLine, StepCard
 from storage.sqlite import SQLiteStore
 from tests.conftest import ALICE, HEADER, MARY, TOM, Clock
 from tests.engine.support import finish_admin_one, finish_tech_two, open_case
@@ -223,3 +226,63 @@ async def test_an_unknown_step_is_not_found(engine: Engine, store: SQLiteStore) 
     walk = await open_case(engine)
     with pytest.raises(NotFound):
         await engine.step_card(walk.case_id, "step_four")
+
+
+# ---------------------------------------------------------------- views as notice data
+async def test_a_view_travels_as_exactly_what_asdict_made_of_it_and_reads_back_equal(engine: Engine) -> None:
+    walk = await open_case(engine)
+    await walk.done("review_account", ALICE)
+    await finish_admin_one(walk)
+    view = await engine.view(walk.case_id)
+    summary = view.summary(engine.today())
+    assert summary.to_json() == asdict(summary)
+    assert CaseSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+    for step in view.checklist.steps:
+        card = view.card(step.id)
+        assert card.to_json() == asdict(card)  # tuples stay tuples, every nested view a dict
+        assert StepCard.from_json(json.loads(json.dumps(card.to_json()))) == card  # lists become tuples
+    handoff = HandoffView("c1", "AcmeCo", "Admin", "admin", "Tech", "tech", "Tech",
+                          (RecordedLine("Prepayment", "$1,500.00", "Alice"),),
+                          changed=(RecordedLine("Hours", "10", None),))
+    assert handoff.to_json() == asdict(handoff)
+    assert HandoffView.from_json(json.loads(json.dumps(handoff.to_json()))) == handoff
+
+
+def test_a_notice_without_a_required_field_is_refused_by_name() -> None:
+    with pytest.raises(TypeError, match="StepCard without items"):
+        StepCard.from_json({"case_id": "c1", "client": "AcmeCo", "step_id": "s", "number": 1, "title": "T",
+                            "department": "admin", "department_label": "Admin", "status": "active",
+                            "done": 0, "total": 1})
+
+
+# ---------------------------------------------------------------- lists read the kept summaries
+async def test_lists_read_the_summary_every_change_keeps(engine: Engine, clock: Clock) -> None:
+    walk = await open_case(engine)
+    clock.advance(minutes=5)
+    beta = await open_case(engine, "Beta LLC")
+    page = await engine.cases("open")
+    assert page.total == 2 and [s.client for s in page.summaries] == ["Beta LLC", "AcmeCo"]
+    await walk.done("review_account", ALICE)
+    await finish_admin_one(walk)
+    page = await engine.cases("open", order="oldest", limit=1)
+    assert page.summaries == (await engine.summary(walk.case_id),) and page.more == 1
+    assert page.summaries[0].holder == "Tech", "handed off: the row says so"
+    await engine.cancel_case(beta.case_id, "The client stayed", MARY)
+    assert [s.client for s in (await engine.cases("open")).summaries] == ["AcmeCo"]
+    assert [s.status for s in (await engine.cases("cancelled")).summaries] == ["cancelled"]
+
+
+async def test_a_case_kept_before_summaries_were_gets_its_row_at_start_up(engine: Engine,
+                                                                            store: SQLiteStore) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    walk = await open_case(engine)
+    await finish_admin_one(walk)
+    kept = await store.list_summaries()
+    with closing(sqlite3.connect(store.path)) as raw, raw:
+        raw.execute("DELETE FROM case_summaries")
+    assert (await engine.cases()).summaries == ()
+    assert await engine.backfill_summaries() == 1
+    assert await store.list_summaries() == kept, "the same row, the step's start read from the events"
+    assert await engine.backfill_summaries() == 0

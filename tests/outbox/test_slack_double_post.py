@@ -79,7 +79,8 @@ async def test_repro_a_post_in_doubt_a_crash_a_failed_look_up_and_a_restart(
 
         # Process 1 posts; Slack stores the message but the answer never comes; the process dies.
         fake.fail("chat.postMessage", ("hold_after", None))
-        first = Dispatcher(bot.svc.store, [sender], clock=clock, owner="process-1")
+        first = Dispatcher(bot.svc.store, [sender], clock=clock, owner="process-1", pace_clock=bot.pace,
+                           sleep=bot.pace.sleep)
         crashing = asyncio.create_task(first.run_once())
         await until(lambda: _async(any(c.fault == "hold_after" for c in fake.calls)), "the held post")
         crashing.cancel()
@@ -90,7 +91,8 @@ async def test_repro_a_post_in_doubt_a_crash_a_failed_look_up_and_a_restart(
 
         # Process 2 starts after the lease ran out; its first look-up fails.
         async with store_for(database) as store:
-            second = Dispatcher(store, [sender], clock=clock, owner="process-2", backoff_base=5.0)
+            second = Dispatcher(store, [sender], clock=clock, owner="process-2", backoff_base=5.0,
+                                pace_clock=bot.pace, sleep=bot.pace.sleep)
             clock.advance(minutes=2)
             fake.fail("conversations.history", ("status", 500))
             await second.run_once()

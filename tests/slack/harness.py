@@ -29,6 +29,7 @@ from adapters.slack.ids import Act, ItemRef
 from bot.app import Services, build_app, services
 from bot.config import Config
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
+from tests.virtual_time import VirtualTime
 
 SECRET = "test-signing-secret"
 CASES, ADMIN, TECH, MANAGERS_GROUP, TECH_GROUP = "C0CASES", "C0ADMIN", "C0TECH", "S0MANAGERS", "S0TECH"
@@ -88,8 +89,8 @@ class SlackBot:
     """The bot behind its HTTP endpoint, and the fake Slack it talks to."""
 
     def __init__(self, client: TestClient[web.Request, web.Application], svc: Services,
-                 fake: FakeSlack) -> None:
-        self.client, self.svc, self.fake = client, svc, fake
+                 fake: FakeSlack, pace: VirtualTime) -> None:
+        self.client, self.svc, self.fake, self.pace = client, svc, fake, pace
         self._n = itertools.count(1)
 
     @property
@@ -248,5 +249,7 @@ async def running_bot(tmp_path: Path, fake: FakeSlack, *, extra_config: str = ""
                "OFFBOARD_SECRET_KEY": "test-secret-key-of-the-slack-harness", **(env or {})}
     async with services(Config.load(environ)) as svc:
         svc.dispatcher.backoff_base = 0.05
+        pace = VirtualTime()  # Slack's pacing per channel runs in virtual time: no test waits for it
+        svc.dispatcher.pace_clock, svc.dispatcher.sleep = pace, pace.sleep
         async with TestClient(TestServer(build_app(svc), host="127.0.0.1")) as client:
-            yield SlackBot(client, svc, fake)
+            yield SlackBot(client, svc, fake, pace)

@@ -192,3 +192,13 @@ async def test_a_failed_private_note_does_not_turn_a_handled_click_into_an_error
     stale["actions"][0]["action_ts"] = f"{time.time():.6f}"
     resp = await bot.interact(stale)  # a stale click is told so privately; that note fails too
     assert resp.status == 200
+
+
+async def test_bolt_reads_the_body_this_endpoint_parsed(bot: SlackBot) -> None:
+    # The body is decoded once, here: bolt's own parser takes any form body that merely contains the
+    # word "payload" for an interaction and loses the slash command's fields (no listener ran).
+    resp = await bot.post(command_body("payload systems"), "application/x-www-form-urlencoded")
+    assert resp.status == 200
+    assert [c.method for c in bot.fake.calls][:2] == ["auth.test", "views.open"]
+    opened = bot.fake.views[bot.fake.last_view_id or ""]
+    assert "payload systems" in json.dumps(opened)

@@ -154,7 +154,9 @@ class TeamsBot:
                                      entities=[mention])
         resp = await self.post(activity)
         assert resp.status in (200, 202), await resp.text()
-        return self.fake.messages[before:]
+        # Only the replies in that conversation: the outbox may deliver other posts meanwhile.
+        where, _, root = conversation["id"].partition(";messageid=")
+        return [m for m in self.fake.messages[before:] if m.channel == where and m.root == (root or None)]
 
     async def invoke(self, message: Posted, who: Person, verb: str, data: dict[str, Any]) -> dict[str, Any]:
         """An Action.Execute on a message's card, as Teams sends it; the invoke response's body."""

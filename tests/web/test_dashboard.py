@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from adapters.web.board import case_row, story
+from adapters.web.board import case_row, page_rows, story
 from dialogs.engine import Engine
 from tests.conftest import MARY, TOM, StillClock
 from tests.documents.walk import open_case, step_one
@@ -33,6 +33,8 @@ async def test_days_left_step_age_and_what_waits_for_a_manager(doc_engine: Engin
     assert row.step == "Step 2 · Tech" and row.step_age == "2 d 8 h"
     assert row.needs_manager == ("Service manager: email the summary report to AcmeCo",)
     assert row.closed_on is None
+    listed = page_rows(await doc_engine.cases("open"), doc_engine.today(), doc_engine.clock())
+    assert listed == [row], "the dashboard's list says the same from the kept summary, no events read"
 
     await w.done("email_summary_report", MARY)
     late = case_row(await doc_engine.view(w.case_id), events, datetime(2027, 1, 3).date(), doc_engine.clock())
