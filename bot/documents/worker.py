@@ -95,11 +95,13 @@ async def _receive(conn: Connection, limit: float) -> tuple[Any, ...] | None:
 
     loop.add_reader(fd, readable)
     try:
-        await asyncio.wait_for(ready, limit)
-    except TimeoutError:
-        return None
+        # asyncio.wait, not wait_for: Python 3.11's wait_for loses a cancel that comes as the worker's
+        # message arrives (the render then went on, and shutdown waited for it).
+        await asyncio.wait((ready,), timeout=limit)
     finally:
         loop.remove_reader(fd)
+    if not ready.done():
+        return None
     try:
         message: tuple[Any, ...] = conn.recv()
     except EOFError:
