@@ -47,12 +47,13 @@ def changed_since(item: ItemView) -> str:
 
 
 def case_line(s: CaseSummary) -> str:
-    """One case on one line: client, stop date, who holds it, progress per step."""
+    """One case on one line: client, stop date, who holds it, items late, progress per step."""
     stop = f"stops {s.stop_date}" if s.stop_date else "no stop date"
     overdue = " (overdue)" if s.overdue else ""
     holder = f", with {s.holder}" if s.holder else ""
+    late = f" · {s.late_items} item{'s' if s.late_items > 1 else ''} late" if s.late_items else ""
     steps = " · ".join(f"{p.number}. {p.department_label} {p.done}/{p.total}" for p in s.steps)
-    return f"{s.client} — {stop}{overdue}{holder} — {steps}"
+    return f"{s.client} — {stop}{overdue}{holder}{late} — {steps}"
 
 
 def progress(s: CaseSummary) -> tuple[int, int]:

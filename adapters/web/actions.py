@@ -20,6 +20,7 @@ from dialogs.actor import Actor, check_case_permission
 from dialogs.commands import HELP, Command, parse_message
 from dialogs.errors import Conflict, InvalidInput, NeedsConfirmation, NotAllowed, NotFound
 from dialogs.outcome import Outcome
+from dialogs.replies import case_line
 from dialogs.values import clean_client_name
 
 READ_ONLY = "This dashboard is read-only: sign in with your own token to act."
@@ -93,11 +94,7 @@ async def command(request: web.Request) -> web.StreamResponse:
         return await _before_opening(ws, actor, cmd.arg)
     if cmd.verb == "list":
         found = await engine.cases("open", limit=LIST_LINES)  # kept summaries: no case is derived
-        lines = []
-        for s in found.summaries:
-            steps = ", ".join(f"step {p.number} {p.done}/{p.total}" for p in s.steps)
-            late = f"; {s.late_items} late" if s.late_items else ""
-            lines.append(f"{s.client}: stops {s.stop_date}, with {s.holder}; {steps}{late}")
+        lines = [case_line(s) for s in found.summaries]  # the words Teams lists cases in
         if found.more:
             lines.append(f"…and {found.more} more: see the dashboard.")
         return web.json_response({"ok": True, "reply": "\n".join(lines) or "No open cases."})

@@ -69,7 +69,8 @@ async def test_most_urgent_first_is_the_earliest_due_time_and_none_last(store: S
     for n, (case_id, due) in enumerate(dues.items()):
         await add_case(store, case(case_id, f"client {case_id}"))
         await put(store, replace(row(case_id, hours=n), next_due_at=due))
-    assert [r.case_id for r in await store.list_summaries("open", order="urgent")] == ["c3", "c4", "c1", "c2"]
+    urgent = await store.list_summaries("open", order="urgent")
+    assert [r.case_id for r in urgent] == ["c3", "c4", "c1", "c2"], "the longest late first, none last"
     assert (await store.list_summaries("open", order="urgent", limit=1))[0].next_due_at == T0 - timedelta(days=2)
 
 

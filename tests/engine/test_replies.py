@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dialogs.commands import HELP, help_lines, help_text
 from dialogs.replies import answered_line, case_line, changed_since, handoff_head, item_reason
 from dialogs.views import CaseSummary, HandoffView, ItemView, StepProgress
@@ -41,6 +43,8 @@ def test_case_line_and_handoff_are_plain_words() -> None:
     s = CaseSummary("c1", "Acme <at>Sales</at>", "Remove Acme", "open", "2026-12-31", "2026-11-27", "Alice",
                     "Admin", (StepProgress("a", 1, "One", "Admin", "active", 3, 12),), (), overdue=True)
     assert case_line(s) == "Acme <at>Sales</at> — stops 2026-12-31 (overdue), with Admin — 1. Admin 3/12"
+    assert case_line(replace(s, late_items=2)) == (
+        "Acme <at>Sales</at> — stops 2026-12-31 (overdue), with Admin · 2 items late — 1. Admin 3/12")
     h = HandoffView("c1", "AcmeCo", "Step one", "Admin", "Step two", "tech", "Tech", ())
     assert handoff_head(h) == ("Admin finished Step one for AcmeCo. "
                                "Over to Tech: Step two (the step card follows).")

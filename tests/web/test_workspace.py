@@ -255,7 +255,8 @@ async def test_hostile_client_name_renders_as_text(browser: Any, server: Server)
     await admin.say("/offboard list")
     reply = admin.page.locator("#reply")
     await reply.wait_for()
-    assert hostile in await reply.inner_text()
+    assert f"{hostile} — stops 2026-12-31, with Admin — 1. Admin 1/15 · 2. Tech 0/17 · 3. Admin 0/7" in (
+        await reply.inner_text()), "the case in the words every surface lists it in"
     assert admin.dialogs == [], "no script from the client name ran"
 
 
