@@ -71,7 +71,8 @@ async def test_most_urgent_first_is_the_earliest_due_time_and_none_last(store: S
         await put(store, replace(row(case_id, hours=n), next_due_at=due))
     urgent = await store.list_summaries("open", order="urgent")
     assert [r.case_id for r in urgent] == ["c3", "c4", "c1", "c2"], "the longest late first, none last"
-    assert (await store.list_summaries("open", order="urgent", limit=1))[0].next_due_at == T0 - timedelta(days=2)
+    (first,) = await store.list_summaries("open", order="urgent", limit=1)
+    assert first.next_due_at == T0 - timedelta(days=2)
 
 
 async def test_held_items_are_those_of_open_cases(store: Store) -> None:
