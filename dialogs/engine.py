@@ -195,19 +195,23 @@ class Engine(ItemCommands):
         total = await self.store.count_cases(status)
         return page(rows, total, offset, limit, self.today(), self.clock(), self.timing)
 
-    async def needs_you(self, actor: Actor, *, cases: int = 50) -> list[Attention]:
+    async def needs_you(self, actor: Actor, *, enough: int = 16, cases: int = 50) -> list[Attention]:
         """What this person can do now, late first (dialogs.attention.needs_you), found without deriving
-        every case: the cases where they hold an item, the most urgent open cases due by today, and for a
-        manager the oldest open cases waiting on a manager; at most ``cases`` of each are derived."""
+        every case: the cases where they hold an item, then the most urgent open cases due by today, then
+        for a manager the oldest open cases waiting on one; derived in that order until ``enough`` are
+        found (at most ``cases`` of the urgent and the waiting)."""
         today = self.today().isoformat()
+        held = [case_id for case_id, who in await self.store.held_items() if actor.same_person(who)]
         urgent = await self.cases("open", order="urgent", limit=cases)
-        ids = {s.case_id for s in urgent.summaries if s.urgent and s.urgent[2] <= today}
-        ids |= {case_id for case_id, who in await self.store.held_items() if actor.same_person(who)}
+        due = [s.case_id for s in urgent.summaries if s.urgent and s.urgent[2] <= today]
+        waiting: list[str] = []
         if actor.manager:
-            oldest = await self.cases("open", order="oldest", limit=cases)
-            ids |= {s.case_id for s in oldest.summaries if s.needs_manager}
+            waiting = [s.case_id for s in (await self.cases("open", order="oldest", limit=cases)).summaries
+                       if s.needs_manager]
         found: list[Attention] = []
-        for case_id in sorted(ids)[: 3 * cases]:
+        for case_id in dict.fromkeys([*held, *due, *waiting]):  # in that order, each case once
+            if len(found) >= enough:
+                break
             try:
                 found += needs_you(await self.view(case_id), actor)
             except NotFound:  # its checklist is no longer loaded

@@ -56,7 +56,7 @@ def needs_you_blocks(needs: Sequence[Attention], limit: int = 15) -> list[Block]
                         "your departments.", block_id="needs-you")]
     lines = [f"• *{md(a.client, 200)}*: {md(a.line, 600)}" for a in needs[:limit]]
     if len(needs) > limit:
-        lines.append(f"…and {len(needs) - limit} more")
+        lines.append(f"…and more: the {limit} most urgent are shown")
     return [section("*Needs you*\n" + "\n".join(lines), block_id="needs-you")]
 
 

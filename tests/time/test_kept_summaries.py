@@ -58,3 +58,12 @@ async def test_needs_you_finds_held_late_and_manager_items(timed: Engine, store:
     assert lines[0] == "“Collect prepayment of $___ for ___ hours labor” — 1 day late"
     assert "“Review AcmeCo's account” — you hold it; due in 2 days · Alice Admin" in lines
     assert all(not a.why.startswith("waits for a manager") for a in await timed.needs_you(MARY))
+
+
+async def test_needs_you_stops_deriving_once_it_has_enough(timed: Engine, still: StillClock) -> None:
+    for n in range(4):
+        await open_case(timed, f"Client {n}")
+    still.advance(days=5, hours=1)  # every case's prepayment is late
+    assert len(await timed.needs_you(ALICE)) == 4, "one late prepayment each"
+    few = await timed.needs_you(ALICE, enough=2)
+    assert len(few) == 2 and all(a.late for a in few), "the most urgent cases first, then it stops"
