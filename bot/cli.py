@@ -41,7 +41,10 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="offboard: run the MSP offboarding SOP.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="start the server (web workspace, Slack, Teams as configured)")
-    sub.add_parser("cases", help="list open cases with their progress")
+    cases = sub.add_parser("cases", help="open cases with their progress, newest first, a page at a time")
+    cases.add_argument("--page", type=int, default=1, help="which page (1, the newest, by default)")
+    cases.add_argument("--per-page", type=int, default=CASES_PAGE, help=f"cases a page ({CASES_PAGE})")
+    cases.add_argument("--all", action="store_true", help="every open case, not one page")
     case = sub.add_parser("case", help="one case")
     case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
     show = case_sub.add_parser("show", help="a case's state and timeline")
@@ -77,7 +80,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             print("offboard stopped.", file=out)
             return 0
         if args.command == "cases":
-            return asyncio.run(list_cases(config, out))
+            return asyncio.run(list_cases(config, out, err, page=args.page, per_page=args.per_page,
+                                          every=args.all))
         if args.command == "export":
             return asyncio.run(export(config, args, out, err))
         if args.command == "outbox":
@@ -117,26 +121,34 @@ def check_checklist(file: str, out: TextIO) -> int:
     return 0
 
 
-CASES_PAGE = 1000  # summary rows read at a time
+CASES_PAGE = 50  # open cases `bot cases` prints, a page of kept summaries
+_READ_ALL = 1000  # summary rows read at a time for --all
 
 
-async def list_cases(config: Config, out: TextIO) -> int:
-    """Open cases with their progress per step, newest first, read a page of kept summaries at a time."""
+async def list_cases(config: Config, out: TextIO, err: TextIO, *, page: int = 1, per_page: int = CASES_PAGE,
+                     every: bool = False) -> int:
+    """Open cases with their progress per step, newest first: one page of kept summaries, or all of them."""
+    if page < 1 or per_page < 1:
+        print("error: --page and --per-page count from 1", file=err)
+        return 2
+    limit = _READ_ALL if every else per_page
     async with services(config) as svc:
-        offset = 0
+        offset = 0 if every else (page - 1) * per_page
         while True:
-            page = await svc.engine.cases("open", limit=CASES_PAGE, offset=offset)
-            if not page.total:
+            found = await svc.engine.cases("open", limit=limit, offset=offset)
+            if not found.total:
                 print("No open cases.", file=out)
             lines = []
-            for s in page.summaries:
+            for s in found.summaries:
                 steps = "  ".join(f"{p.number}:{p.done}/{p.total}" for p in s.steps)
                 lines.append(printable(f"{s.case_id}  {s.client}  stops {s.stop_date or '-'}  "
                                        f"with {s.holder or '-'}  {steps}"))
             if lines:
                 print("\n".join(lines), file=out)
-            offset += len(page.summaries)
-            if not page.more or not page.summaries:
+            offset += len(found.summaries)
+            if not every and found.more:  # on stderr: the listing on stdout stays one case a line
+                print(f"{found.more} more open case(s): --page {page + 1}, or --all", file=err)
+            if not every or not found.more or not found.summaries:
                 return 0
 
 
