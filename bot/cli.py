@@ -41,9 +41,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="offboard: run the MSP offboarding SOP.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="start the server (web workspace, Slack, Teams as configured)")
-    cases = sub.add_parser("cases", help="open cases with their progress, newest first, a page at a time")
-    cases.add_argument("--page", type=int, default=1, help="which page (1, the newest, by default)")
-    cases.add_argument("--per-page", type=int, default=CASES_PAGE, help=f"cases a page ({CASES_PAGE})")
+    cases = sub.add_parser("cases", help="list open cases with their progress")
+    cases.add_argument("--page", type=int, default=1, help="which page, newest first (1 by default)")
+    cases.add_argument("--per-page", type=int, default=LIST_PAGE, help=f"cases a page ({LIST_PAGE})")
     cases.add_argument("--all", action="store_true", help="every open case, not one page")
     case = sub.add_parser("case", help="one case")
     case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
@@ -121,17 +121,17 @@ def check_checklist(file: str, out: TextIO) -> int:
     return 0
 
 
-CASES_PAGE = 50  # open cases `bot cases` prints, a page of kept summaries
-_READ_ALL = 1000  # summary rows read at a time for --all
+CASES_PAGE = 1000  # summary rows read at a time
+LIST_PAGE = 50  # open cases `bot cases` prints, a page of kept summaries
 
 
-async def list_cases(config: Config, out: TextIO, err: TextIO, *, page: int = 1, per_page: int = CASES_PAGE,
+async def list_cases(config: Config, out: TextIO, err: TextIO, *, page: int = 1, per_page: int = LIST_PAGE,
                      every: bool = False) -> int:
     """Open cases with their progress per step, newest first: one page of kept summaries, or all of them."""
     if page < 1 or per_page < 1:
         print("error: --page and --per-page count from 1", file=err)
         return 2
-    limit = _READ_ALL if every else per_page
+    limit = CASES_PAGE if every else per_page
     async with services(config) as svc:
         offset = 0 if every else (page - 1) * per_page
         while True:
