@@ -45,6 +45,9 @@ def parser() -> argparse.ArgumentParser:
     cases = sub.add_parser("cases", help="list open cases with their progress")
     cases.add_argument("--overdue", action="store_true",
                        help="only cases with items past their due time, and those items")
+    cases.add_argument("--page", type=int, default=1, help="which page, newest first (1 by default)")
+    cases.add_argument("--per-page", type=int, default=LIST_PAGE, help=f"cases a page ({LIST_PAGE})")
+    cases.add_argument("--all", action="store_true", help="every open case, not one page")
     case = sub.add_parser("case", help="one case")
     case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
     show = case_sub.add_parser("show", help="a case's state and timeline")
@@ -88,7 +91,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
         if args.command == "cases":
             if args.overdue:
                 return asyncio.run(overdue_cases(config, out))
-            return asyncio.run(list_cases(config, out))
+            return asyncio.run(list_cases(config, out, err, page=args.page, per_page=args.per_page,
+                                          every=args.all))
         if args.command == "export":
             return asyncio.run(export(config, args, out, err))
         if args.command == "outbox":
@@ -136,26 +140,34 @@ def check_checklist(file: str, out: TextIO) -> int:
 
 
 CASES_PAGE = 1000  # summary rows read at a time
+LIST_PAGE = 50  # open cases `bot cases` prints, a page of kept summaries
 
 
-async def list_cases(config: Config, out: TextIO) -> int:
-    """Open cases with their progress per step, newest first, read a page of kept summaries at a time."""
+async def list_cases(config: Config, out: TextIO, err: TextIO, *, page: int = 1, per_page: int = LIST_PAGE,
+                     every: bool = False) -> int:
+    """Open cases with their progress per step, newest first: one page of kept summaries, or all of them."""
+    if page < 1 or per_page < 1:
+        print("error: --page and --per-page count from 1", file=err)
+        return 2
+    limit = CASES_PAGE if every else per_page
     async with services(config) as svc:
-        offset = 0
+        offset = 0 if every else (page - 1) * per_page
         while True:
-            page = await svc.engine.cases("open", limit=CASES_PAGE, offset=offset)
-            if not page.total:
+            found = await svc.engine.cases("open", limit=limit, offset=offset)
+            if not found.total:
                 print("No open cases.", file=out)
             lines = []
-            for s in page.summaries:
+            for s in found.summaries:
                 steps = "  ".join(f"{p.number}:{p.done}/{p.total}" for p in s.steps)
                 late = f"  {s.late_items} late" if s.late_items else ""
                 lines.append(printable(f"{s.case_id}  {s.client}  stops {s.stop_date or '-'}  "
                                        f"with {s.holder or '-'}  {steps}{late}"))
             if lines:
                 print("\n".join(lines), file=out)
-            offset += len(page.summaries)
-            if not page.more or not page.summaries:
+            offset += len(found.summaries)
+            if not every and found.more:  # on stderr: the listing on stdout stays one case a line
+                print(f"{found.more} more open case(s): --page {page + 1}, or --all", file=err)
+            if not every or not found.more or not found.summaries:
                 return 0
 
 

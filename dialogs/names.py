@@ -125,6 +125,8 @@ def printable(text: str, keep: str = "") -> str:
     C0 controls become their Control Pictures (ESC -> ␛), DEL ␡, C1 controls \\x9b, and bidi
     controls and other invisible formatting <U+202E>. Characters in ``keep`` (say "\\n") stay.
     """
+    if text.isprintable():  # no control, format, separator or surrogate character: nothing to show
+        return text
     out = []
     for ch in text:
         code = ord(ch)

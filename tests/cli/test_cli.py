@@ -136,6 +136,18 @@ def test_cases_on_an_empty_database(db: Path) -> None:
     assert result.stdout.strip() == "No open cases."
 
 
+
+def test_cases_lists_a_page_of_the_newest_and_says_how_many_more(db: Path) -> None:
+    older, newer = open_case(db, "AcmeCo"), open_case(db, "Globex")
+    first = run(db, "cases", "--per-page", "1")
+    assert first.returncode == 0, first.stderr
+    assert [line.split()[0] for line in first.stdout.splitlines()] == [newer]
+    assert "1 more open case(s): --page 2, or --all" in first.stderr
+    second = run(db, "cases", "--per-page", "1", "--page", "2")
+    assert [line.split()[0] for line in second.stdout.splitlines()] == [older] and not second.stderr
+    every = run(db, "cases", "--all", "--per-page", "1")
+    assert [line.split()[0] for line in every.stdout.splitlines()] == [newer, older]
+
 def test_cases_and_case_show_after_opening_a_case(db: Path) -> None:
     case_id = open_case(db)
 
