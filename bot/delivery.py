@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from adapters.ports import PermanentFailure, RetryLater, Sender
-from storage.base import Delivery, LeaseLost, MessageRef
-
-if TYPE_CHECKING:
-    from bot.outbox import Dispatcher
+from storage.base import Delivery, LeaseLost, MessageRef, Store
 
 log = logging.getLogger("bot.outbox")
 
@@ -41,10 +39,21 @@ class Outcome(StrEnum):
     PACED = "paced"  # waiting for its channel's turn, its lease held
 
 
+class Retries(Protocol):
+    """What an attempt needs of the dispatcher that runs it (bot.outbox.Dispatcher)."""
+
+    store: Store
+    clock: Callable[[], datetime]
+    max_attempts: int
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait before the next attempt."""
+
+
 class Attempt:
     """Works one claimed delivery through one sender."""
 
-    def __init__(self, dispatcher: Dispatcher, sender: Sender, delivery: Delivery) -> None:
+    def __init__(self, dispatcher: Retries, sender: Sender, delivery: Delivery) -> None:
         self.dispatcher, self.store = dispatcher, dispatcher.store
         self.sender, self.delivery, self.notice = sender, delivery, delivery.notice
 
