@@ -164,8 +164,9 @@ class OutboxStore(ABC):
         """Deliveries with their notices, by notice id then sender (for the command line and tests)."""
 
     @abstractmethod
-    async def notices(self, target: str, after_id: int = 0) -> list[Notice]:
-        """Every notice kept for a target (a channel's history), oldest first."""
+    async def notices(self, target: str, after_id: int = 0, *, newest: int | None = None) -> list[Notice]:
+        """The notices kept for a target (a channel's history), oldest first: every one, or only the
+        ``newest`` so many."""
 
     @abstractmethod
     async def get_message_ref(self, sender: str, case_id: str, ref_key: str) -> MessageRef | None:

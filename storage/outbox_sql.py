@@ -286,10 +286,15 @@ async def list_deliveries(db: Db, sender: str | None, status: str | None) -> lis
     return [delivery_from_row(r) for r in rows]
 
 
-async def notices_of(db: Db, target: str, after_id: int) -> list[Notice]:
-    """A target's notices, oldest first."""
-    rows = await db.fetch_all("SELECT * FROM outbox WHERE target = :target AND id > :after ORDER BY id",
-                              {"target": target, "after": after_id})
+async def notices_of(db: Db, target: str, after_id: int, newest: int | None = None) -> list[Notice]:
+    """A target's notices, oldest first: all of them, or the newest so many (on the target's index)."""
+    if newest is None:
+        rows = await db.fetch_all("SELECT * FROM outbox WHERE target = :target AND id > :after ORDER BY id",
+                                  {"target": target, "after": after_id})
+    else:
+        rows = await db.fetch_all("SELECT * FROM (SELECT * FROM outbox WHERE target = :target "
+                                  "AND id > :after ORDER BY id DESC LIMIT :newest) AS recent ORDER BY id",
+                                  {"target": target, "after": after_id, "newest": max(newest, 0)})
     return [notice_from_row(r) for r in rows]
 
 

@@ -379,10 +379,10 @@ class SqlStore(SqlTimers, Store):
         async with self._reader() as db:
             return await outbox.list_deliveries(db, sender, status)
 
-    async def notices(self, target: str, after_id: int = 0) -> list[Notice]:
-        """Every notice kept for a target, oldest first."""
+    async def notices(self, target: str, after_id: int = 0, *, newest: int | None = None) -> list[Notice]:
+        """The notices kept for a target, oldest first (only the ``newest`` so many, if given)."""
         async with self._reader() as db:
-            return await outbox.notices_of(db, target, after_id)
+            return await outbox.notices_of(db, target, after_id, newest)
 
     async def get_message_ref(self, sender: str, case_id: str, ref_key: str) -> MessageRef | None:
         """The message that shows a card, if it was posted."""

@@ -45,14 +45,24 @@ async def cases_channel(request: web.Request) -> web.StreamResponse:
     return page(request, "cases.html.j2", channel="cases", **values)
 
 
-async def channel_entries(ws: Workspace, target: str) -> dict[str, list[dict[str, Any]]]:
-    """A channel: the live step cards first, then its history (hand-offs, finished cards) in order."""
+CHANNEL_NOTICES = 400  # the newest messages of a channel a page reads
+CHANNEL_CASES = 60  # cases whose cards a channel page shows (each is derived): the newest first
+
+
+async def channel_entries(ws: Workspace, target: str) -> dict[str, Any]:
+    """A channel: the live step cards first (newest case first), then its history in order.
+
+    A page reads the channel's newest messages and shows the cards of the newest cases in them;
+    ``more`` says when older ones were left to the dashboard (a channel with thousands of cases
+    would otherwise derive every one of them)."""
     live: list[dict[str, Any]] = []
-    history: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []  # newest first while reading; turned to oldest first at the end
     seen: set[tuple[str, str]] = set()
     views: dict[str, CaseView] = {}
-    digests: dict[str, dict[str, Any]] = {}
-    for notice in await ws.svc.store.notices(target):
+    digests: set[str] = set()
+    notices = await ws.svc.store.notices(target, newest=CHANNEL_NOTICES)
+    more = len(notices) == CHANNEL_NOTICES
+    for notice in reversed(notices):
         if notice.kind == "handoff":
             history.append({"kind": "handoff", "notice": notice, "handoff": notice.payload["handoff"]})
         elif notice.kind in ("reminder", "escalation"):
@@ -60,16 +70,17 @@ async def channel_entries(ws: Workspace, target: str) -> dict[str, list[dict[str
             history.append({"kind": "reminder", "notice": notice, "reminder": reminder,
                             "text": reminder_text(reminder)})
         elif notice.kind == "digest":
-            entry = digest_entry(notice.payload["digest"], notice)
-            if notice.ref_key in digests:  # sent again that day: the message was edited in place
-                history.remove(digests[notice.ref_key])
-            digests[str(notice.ref_key)] = entry
-            history.append(entry)
+            if notice.ref_key not in digests:  # sent again that day, the message was edited: the newest
+                digests.add(str(notice.ref_key))
+                history.append(digest_entry(notice.payload["digest"], notice))
         elif notice.kind == "managers":
             history.append({"kind": "note", "notice": notice, "text": notice.payload.get("text", "")})
         elif notice.kind == "card" and notice.case_id:
             step_id = notice.payload["card"]["step_id"]
             if (notice.case_id, step_id) in seen:
+                continue
+            if notice.case_id not in views and len(views) >= CHANNEL_CASES:
+                more = True
                 continue
             seen.add((notice.case_id, step_id))
             if notice.case_id not in views:
@@ -77,11 +88,11 @@ async def channel_entries(ws: Workspace, target: str) -> dict[str, list[dict[str
             card = views[notice.case_id].card(step_id)
             entry = {"kind": "card", "notice": notice, "card": card}
             if card.case_status == "open" and card.status != "complete":
-                live.insert(0, entry)  # newest case first
+                live.append(entry)
             else:
                 entry["line"] = await _finished_line(ws, views[notice.case_id], card)
                 history.append(entry)
-    return {"live": live, "history": history}
+    return {"live": live, "history": history[::-1], "more": more}
 
 
 def digest_entry(payload: dict[str, Any], notice: Notice) -> dict[str, Any]:

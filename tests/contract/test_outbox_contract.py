@@ -298,6 +298,9 @@ async def test_notices_of_a_target_are_its_history(store: Store) -> None:
     ids = await add_notices(store, notice("a", n=1), notice("b", n=2), notice("a", n=3))
     assert [n.payload["n"] for n in await store.notices("a")] == [1, 3]
     assert [n.id for n in await store.notices("a", after_id=ids[0])] == [ids[2]]
+    more = await add_notices(store, *(notice("a", n=n) for n in range(4, 8)))
+    assert [n.payload["n"] for n in await store.notices("a", newest=3)] == [5, 6, 7], "the newest, in order"
+    assert [n.id for n in await store.notices("a", after_id=more[2], newest=3)] == [more[3]]
 
 
 async def test_pruning_keeps_what_a_channel_shows_and_what_still_waits(store: Store) -> None:

@@ -6,6 +6,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from adapters.web import pages
 from adapters.web.board import case_row, page_rows, story
 from dialogs.engine import Engine
 from tests.conftest import MARY, TOM, StillClock
@@ -88,3 +91,21 @@ async def test_the_dashboard_pages_say_it_and_documents_preview(tmp_path: Path) 
     named = write_config(tmp_path, '[company]\nname = "Northwind IT"\n')
     async with workspace(named) as b:
         assert "no company is configured" not in await (await b.page("/w/cases")).text()
+
+
+async def test_a_busy_channel_shows_its_newest_cases_and_says_the_rest_are_on_the_dashboard(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pages, "CHANNEL_CASES", 2)  # a channel page derives this many cases at most
+    async with workspace(write_config(tmp_path)) as b:
+        await b.page("/w/cases")
+        for client in ("Alpha Co", "Beta Co", "Gamma Co"):
+            assert (await b.open_case(client)).status == 200
+        admin = _text(await (await b.page("/w/admin")).text())
+        assert "Gamma Co" in admin and "Beta Co" in admin and "Alpha Co" not in admin, "the newest two"
+        assert admin.index("Gamma Co") < admin.index("Beta Co"), "newest case first"
+        assert "Older messages of this channel are not shown here: the dashboard lists every case." in admin
+        assert "Alpha Co" in _text(await (await b.page("/dashboard")).text())
+    monkeypatch.setattr(pages, "CHANNEL_CASES", 60)
+    async with workspace(write_config(tmp_path)) as b:
+        admin = _text(await (await b.page("/w/admin")).text())
+        assert "Alpha Co" in admin and "are not shown here" not in admin
