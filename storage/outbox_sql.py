@@ -74,8 +74,16 @@ def _is_message(notice: Notice) -> bool:
     return notice.ref_key is not None and notice.case_id is not None
 
 
-async def insert_notice(db: Db, notice: Notice) -> int:
-    """Insert a notice and a delivery per registered sender; supersede what it replaces."""
+async def sender_names(db: Db) -> list[str]:
+    """The registered senders, by name."""
+    return [r["name"] for r in await db.fetch_all("SELECT name FROM senders ORDER BY name")]
+
+
+async def insert_notice(db: Db, notice: Notice, senders: list[str] | None = None) -> int:
+    """Insert a notice and a delivery per registered sender; supersede what it replaces.
+
+    ``senders``: the registered senders when the caller has read them already (in this transaction).
+    """
     row = await db.fetch_one(
         "INSERT INTO outbox (case_id, kind, target, payload, ref_key, coalesce_key, created_at) "
         "VALUES (:case_id, :kind, :target, :payload, :ref_key, :coalesce_key, :created_at) RETURNING id",
@@ -83,7 +91,8 @@ async def insert_notice(db: Db, notice: Notice) -> int:
     assert row is not None
     notice_id = int(row["id"])
     notice.id = notice_id
-    senders = [r["name"] for r in await db.fetch_all("SELECT name FROM senders ORDER BY name")]
+    if senders is None:
+        senders = await sender_names(db)
     common = {"notice_id": notice_id, "queue_key": queue_key(notice), "coalesce_key": notice.coalesce_key,
               "created_at": dt_to_db(notice.created_at)}
     for sender in senders:

@@ -66,6 +66,7 @@ class SqlWriteTx(SqlWriteTimers, WriteTx):
         self.db = db
         self.lock_row = lock_row
         self.changes: list[Change] = []
+        self._senders: list[str] | None = None  # read once per transaction: a click writes 2-4 notices
         columns = [c.strip() for c in item_columns.split(",")]
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("case_id", "item_id"))
         self._put_item = (f"INSERT INTO item_states ({item_columns}) VALUES "
@@ -126,7 +127,9 @@ class SqlWriteTx(SqlWriteTimers, WriteTx):
 
     async def add_notice(self, notice: Notice) -> int:
         """Write a notice and its deliveries; supersedes waiting ones of its coalesce_key."""
-        notice_id = await outbox.insert_notice(self.db, notice)
+        if self._senders is None:
+            self._senders = await outbox.sender_names(self.db)
+        notice_id = await outbox.insert_notice(self.db, notice, self._senders)
         self.changes.append(Change(notice_id, notice.case_id, str(notice.kind), notice.target))
         return notice_id
 

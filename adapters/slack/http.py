@@ -11,7 +11,6 @@ largest single cost of a click (docs/BENCHMARKS.md).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
-from adapters.slack.payloads import event_problem, form_body
+from adapters.slack.payloads import event_problem, form_body, loads
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -78,7 +77,7 @@ def parse(text: str, content_type: str) -> tuple[dict[str, Any] | None, str | No
     is not a Slack payload we can act on (None when it is one)."""
     if content_type == "application/json" or text.lstrip().startswith("{"):
         try:
-            body = json.loads(text)
+            body = loads(text)
         except ValueError as exc:
             return None, f"malformed JSON: {exc}"
         if not isinstance(body, dict):

@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from adapters.slack.ids import ITEM_ACTS, ItemRef, Modal
 from dialogs.errors import InvalidInput
 
@@ -20,12 +22,23 @@ _WITH_REF = (Modal.ITEM.value, Modal.CONFIRM_SAVE.value)
 _WITH_CASE = (Modal.CANCEL_CASE.value, Modal.REOPEN_CASE.value)
 
 
+def loads(text: str) -> Any:
+    """JSON as the json module reads it, through orjson first (a click's payload is ~20 kB: 3x faster).
+
+    What orjson refuses (NaN, a lone surrogate) is read by the json module, which also words the error.
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def form_body(form: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
     """A form-encoded body (slash command or interaction payload) as bolt reads it: the payload's JSON,
     or the fields; and why it is not one Slack sends (None when it is)."""
     if "payload" in form:
         try:
-            payload = json.loads(form["payload"])
+            payload = loads(form["payload"])
         except ValueError as exc:
             return None, f"malformed JSON: {exc}"
         if not isinstance(payload, dict):
