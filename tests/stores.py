@@ -7,12 +7,13 @@ registered without a way to test it fails here instead of going untested.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
-from storage.registry import STORES
+from storage.base import Store
+from storage.registry import STORES, store_for
 
 
 def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -44,3 +45,26 @@ def database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> st
     if backend not in DATABASE_FOR:
         pytest.fail(f"store {backend!r} is registered but tests/stores.py cannot make one to test")
     return DATABASE_FOR[backend](request, tmp_path)
+
+
+@pytest.fixture
+async def reopen(database: str) -> AsyncIterator[Callable[[], Store]]:
+    """Makes (unopened) stores on the test's database, standing in for a restart or a second process;
+    closes any left open."""
+    made: list[Store] = []
+
+    def make() -> Store:
+        made.append(store_for(database))
+        return made[-1]
+
+    yield make
+    for store in made:
+        await store.close()
+
+
+@pytest.fixture(name="store")
+async def fresh_store(reopen: Callable[[], Store]) -> Store:
+    """A fresh, open store of the backend (the ``store`` of the suites that import it)."""
+    fresh = reopen()
+    await fresh.open()
+    return fresh
