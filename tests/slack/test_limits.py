@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tests.big import big_checklist
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.harness import ADMIN, ALICE, CASES, TOM, SlackBot, running_bot, stop_date
 
@@ -47,28 +48,9 @@ async def test_a_client_named_like_a_mention_pings_nobody(bot: SlackBot) -> None
     assert bot.fake.rejections == []
 
 
-def big_checklist(path: Path, tasks: int = 500) -> Path:
-    long = "Check the thing that has to be checked, " * 8
-    lines = ['id = "big"', 'title = "Big removal for {{ client }}"', 'case_noun = "offboarding"',
-             '[departments.admin]', 'label = "Admin"', '[departments.tech]', 'label = "Tech"',
-             '[[header]]', 'id = "stop_date"', 'label = "Date service will stop"', 'kind = "date"',
-             'required = true', 'not_past = true',
-             '[[steps]]', 'id = "admin_one"', 'title = "Step one: every task there is"',
-             'department = "admin"',
-             '[[steps.items]]', 'id = "notes"', 'kind = "text"', 'text = "Anything to add?"',
-             '[[steps.items]]', 'id = "tickets"', 'kind = "tickets"', 'text = "Open tickets"']
-    for n in range(tasks):
-        lines += ['[[steps.items]]', f'id = "task_{n:03d}"', 'kind = "task"', f'text = "{n}: {long}"',
-                  f'note = "{long}"']
-    lines += ['[[steps]]', 'id = "tech_two"', 'title = "Step two"', 'department = "tech"',
-              '[[steps.items]]', 'id = "wrap_up"', 'kind = "task"', 'text = "Wrap up"']
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 async def test_a_500_item_checklist_and_long_answers_still_post_valid_messages(
         tmp_path: Path, fake: FakeSlack) -> None:
-    checklist = big_checklist(tmp_path / "big.toml")
+    checklist = big_checklist(tmp_path / "big.toml", tasks=500)
     async with running_bot(tmp_path, fake, env={"OFFBOARD_CHECKLISTS": str(checklist)}) as bot:
         await bot.command("W" * 80, ALICE)  # the longest client name there may be
         assert "Opened" in json.dumps(await bot.submit(ALICE, stop_date=stop_date()))

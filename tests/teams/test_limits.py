@@ -5,31 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.big import big_checklist
 from tests.teams.fake_teams import FakeTeams
 from tests.teams.harness import ADMIN, ALICE, CASES, running_bot, stop_date
 
 
-def big_checklist(path: Path, tasks: int = 120) -> Path:
-    long = "Check the thing that has to be checked, " * 8
-    lines = ['id = "big"', 'title = "Big removal for {{ client }}"', 'case_noun = "offboarding"',
-             '[departments.admin]', 'label = "Admin"', '[departments.tech]', 'label = "Tech"',
-             '[[header]]', 'id = "stop_date"', 'label = "Date service will stop"', 'kind = "date"',
-             'required = true', 'not_past = true',
-             '[[steps]]', 'id = "admin_one"', 'title = "Step one: every task there is"',
-             'department = "admin"',
-             '[[steps.items]]', 'id = "notes"', 'kind = "text"', 'text = "Anything to add?"',
-             '[[steps.items]]', 'id = "tickets"', 'kind = "tickets"', 'text = "Open tickets"']
-    for n in range(tasks):
-        lines += ['[[steps.items]]', f'id = "task_{n:03d}"', 'kind = "task"', f'text = "{n}: {long}"',
-                  f'note = "{long}"']
-    lines += ['[[steps]]', 'id = "tech_two"', 'title = "Step two"', 'department = "tech"',
-              '[[steps.items]]', 'id = "wrap_up"', 'kind = "task"', 'text = "Wrap up"']
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 async def test_a_long_step_is_split_into_parts_each_under_28_kb(tmp_path: Path, fake: FakeTeams) -> None:
-    checklist = big_checklist(tmp_path / "big.toml")
+    checklist = big_checklist(tmp_path / "big.toml", tasks=120)
     async with running_bot(tmp_path, fake, env={"OFFBOARD_CHECKLISTS": str(checklist)}) as bot:
         await bot.open_case("W" * 80, stop_date=stop_date())
         parts = fake.channel(ADMIN)
