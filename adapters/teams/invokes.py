@@ -172,24 +172,12 @@ class Invokes:
     @staticmethod
     def cancel_card(summary: CaseSummary, checklist: Checklist, actor: Actor) -> Element:
         """The cancel form, or why there is nothing to cancel."""
-        if summary.status != "open":
-            return text_card(f"Nothing to cancel: the case for {summary.client} is {summary.status}.")
-        try:
-            check_case_permission(actor, checklist, "cancel a case")
-        except NotAllowed as exc:
-            return text_card(exc.message)
-        return cancel_form(summary)
+        return _open_case_form(summary, checklist, actor, "cancel", "cancel a case", cancel_form)
 
     @staticmethod
     def date_card(summary: CaseSummary, checklist: Checklist, actor: Actor) -> Element:
         """The move-the-stop-date form, or why there is nothing to move."""
-        if summary.status != "open":
-            return text_card(f"Nothing to move: the case for {summary.client} is {summary.status}.")
-        try:
-            check_case_permission(actor, checklist, "change the case's dates")
-        except NotAllowed as exc:
-            return text_card(exc.message)
-        return date_form(summary)
+        return _open_case_form(summary, checklist, actor, "move", "change the case's dates", date_form)
 
     async def change_date(self, data: dict[str, Any], actor: Actor, request_id: str | None) -> Body:
         """The move-the-stop-date form, submitted: moved, or the form again with the error on its field."""
@@ -219,3 +207,15 @@ class Invokes:
         if outcome.changed:
             self.ctx.wake()
         return card_response(notice(outcome.message))
+
+
+def _open_case_form(summary: CaseSummary, checklist: Checklist, actor: Actor, verb: str, permission: str,
+                    form: Callable[[CaseSummary], Element]) -> Element:
+    """A form that acts on an open case, or why it cannot: the case is closed, or the person may not."""
+    if summary.status != "open":
+        return text_card(f"Nothing to {verb}: the case for {summary.client} is {summary.status}.")
+    try:
+        check_case_permission(actor, checklist, permission)
+    except NotAllowed as exc:
+        return text_card(exc.message)
+    return form(summary)
