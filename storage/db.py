@@ -7,7 +7,7 @@ Every statement is written with ``:name`` parameters and a mapping of values
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 Row = Mapping[str, Any]
@@ -25,3 +25,9 @@ class Db(Protocol):
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
         """The first row of a query, if any."""
+
+
+def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """``:name0, :name1, ...`` for ``IN (...)``, and the parameters that fill it."""
+    params = {f"{name}{n}": v for n, v in enumerate(values)}
+    return ", ".join(":" + key for key in params), params

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.base import Delivery, DeliveryStatus, LeaseLost, MessageRef, Notice
-from storage.db import Db
+from storage.db import Db, in_list
 from storage.rows import (
     delivery_from_row,
     dt_to_db,
@@ -121,9 +121,8 @@ async def select_deliveries(db: Db, ids: list[int]) -> list[Delivery]:
     """Deliveries by id, in queue order."""
     if not ids:
         return []
-    marks = ", ".join(f":i{n}" for n in range(len(ids)))
-    rows = await db.fetch_all(f"{DELIVERY_SELECT} WHERE d.id IN ({marks}) ORDER BY d.position, d.id",
-                              {f"i{n}": i for n, i in enumerate(ids)})
+    marks, params = in_list("i", ids)
+    rows = await db.fetch_all(f"{DELIVERY_SELECT} WHERE d.id IN ({marks}) ORDER BY d.position, d.id", params)
     return [delivery_from_row(r) for r in rows]
 
 

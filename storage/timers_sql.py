@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from storage.db import Db, Row
+from storage.db import Db, Row, in_list
 from storage.rows import dt_from_db, dt_to_db, opt_dt_from_db, opt_dt_to_db
 from storage.timers_port import TimerKind, TimerRecord, TimerStatus
 
@@ -65,9 +65,8 @@ async def delete(db: Db, keys: list[str]) -> int:
     """Remove timers by key; how many were removed."""
     if not keys:
         return 0
-    marks = ", ".join(f":k{n}" for n in range(len(keys)))
-    return await db.execute(f"DELETE FROM timers WHERE key IN ({marks})",
-                            {f"k{n}": k for n, k in enumerate(keys)})
+    marks, params = in_list("k", keys)
+    return await db.execute(f"DELETE FROM timers WHERE key IN ({marks})", params)
 
 
 async def insert_missing(db: Db, timer: TimerRecord) -> bool:
@@ -121,7 +120,7 @@ async def select_keys(db: Db, keys: list[str]) -> list[TimerRecord]:
     """Timers by key, earliest first."""
     if not keys:
         return []
-    marks = ", ".join(f":k{n}" for n in range(len(keys)))
+    marks, params = in_list("k", keys)
     rows = await db.fetch_all(f"SELECT {COLUMNS} FROM timers WHERE key IN ({marks}) ORDER BY fire_at, key",
-                              {f"k{n}": k for n, k in enumerate(keys)})
+                              params)
     return [timer_from_row(r) for r in rows]
