@@ -2,8 +2,8 @@
 
 Copies cases, items, events, notices (the channels' history), message
 references, posts in doubt, processed request ids, the deliveries that have
-not gone out and the reminder timers (with what they already sent), keeping
-every id; then compares the counts on both sides. Stop every bot process
+not gone out, the reminder timers (with what they already sent) and the
+requests kept in the inbox but not handled yet, keeping every id; then compares the counts on both sides. Stop every bot process
 first: a process still writing to the old database would write where nobody
 reads any more.
 """
@@ -19,7 +19,9 @@ from storage.registry import backend_of, store_for
 
 LABELS = {"cases": "cases", "items": "items", "events": "events", "notices": "notices",
           "senders": "senders", "deliveries": "unsent deliveries", "message_refs": "message references",
-          "doubts": "posts in doubt", "requests": "processed request ids", "timers": "reminder timers"}
+          "doubts": "posts in doubt", "requests": "processed request ids", "timers": "reminder timers",
+          "inbox": "requests kept in the inbox"}
+assert set(LABELS) == set(DUMP_PARTS), "every part a dump holds is named in the report"
 
 
 def add_parser(sub: Any) -> None:

@@ -36,6 +36,7 @@ from storage.errors import (
     StoreError,
     StoreUnavailable,
 )
+from storage.inbox_port import InboxItem, InboxStatus, InboxStore
 from storage.outbox_port import (
     Change,
     Delivery,
@@ -70,6 +71,9 @@ __all__ = [
     "DuplicateOpenCase",
     "DuplicateRequest",
     "EventRecord",
+    "InboxItem",
+    "InboxStatus",
+    "InboxStore",
     "ItemRecord",
     "ItemStatus",
     "LeaseLost",
@@ -208,6 +212,7 @@ class Dump:
     doubts: list[tuple[str, str, str, int | None, datetime]] = field(default_factory=list)
     requests: list[tuple[str, JSON, datetime]] = field(default_factory=list)
     timers: list[TimerRecord] = field(default_factory=list)
+    inbox: list[InboxItem] = field(default_factory=list)  # requests not yet handled (or failed)
 
     def counts(self) -> dict[str, int]:
         """How many of each (what the target must hold after the copy)."""
@@ -215,7 +220,7 @@ class Dump:
 
 
 DUMP_PARTS = ("cases", "items", "events", "notices", "senders", "deliveries", "message_refs", "doubts",
-              "requests", "timers")
+              "requests", "timers", "inbox")
 
 
 class WriteTx(ABC):
@@ -282,7 +287,7 @@ class WriteTx(ABC):
         """Remove timers by key."""
 
 
-class Store(OutboxStore, TimerStore):
+class Store(OutboxStore, TimerStore, InboxStore):
     """The whole persistence port."""
 
     @abstractmethod

@@ -110,6 +110,10 @@ class PostgresStore(SqlStore):
         f"WITH due AS ({TIMERS_CLAIMABLE} FOR UPDATE SKIP LOCKED) "
         "UPDATE timers SET lease_owner = :owner, lease_until = :until "
         "FROM due WHERE timers.key = due.key RETURNING timers.key")
+    CLAIM_INBOX_SQL: ClassVar[str] = (
+        "WITH due AS ({due} FOR UPDATE SKIP LOCKED) "
+        "UPDATE inbox SET lease_owner = :owner, lease_until = :until, attempts = inbox.attempts + 1 "
+        "FROM due WHERE inbox.id = due.id RETURNING inbox.id")
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10, timeout: float = 10.0) -> None:
         super().__init__()
@@ -185,7 +189,7 @@ class PostgresStore(SqlStore):
 
     async def _restored(self, db: Db) -> None:
         """Identity columns continue after the ids a restore brought in."""
-        for table in ("events", "outbox", "deliveries"):
+        for table in ("events", "outbox", "deliveries", "inbox"):
             await db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                              f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)")
 

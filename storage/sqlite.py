@@ -161,6 +161,9 @@ class SQLiteStore(SqlStore):
     CLAIM_TIMERS_SQL: ClassVar[str] = (
         "UPDATE timers SET lease_owner = :owner, lease_until = :until "
         f"WHERE key IN ({TIMERS_CLAIMABLE}) RETURNING key")
+    CLAIM_INBOX_SQL: ClassVar[str] = (
+        "UPDATE inbox SET lease_owner = :owner, lease_until = :until, attempts = attempts + 1 "
+        "WHERE id IN ({due}) RETURNING id")
 
     def __init__(self, path: str | Path) -> None:
         super().__init__()

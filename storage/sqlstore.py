@@ -48,6 +48,7 @@ from storage.rows import (
     item_params,
     to_json,
 )
+from storage.sqlinbox import SqlInbox
 from storage.sqloutbox import SqlOutbox
 from storage.sqltimers import SqlTimers, SqlWriteTimers
 
@@ -173,7 +174,7 @@ async def select_items(db: Db, case_id: str) -> dict[str, ItemRecord]:
     return {row["item_id"]: item_from_row(row) for row in rows}
 
 
-class SqlStore(SqlTimers, SqlOutbox, Store):
+class SqlStore(SqlTimers, SqlOutbox, SqlInbox, Store):
     """Everything of the port that is plain SQL; the backend gives connections and locks."""
 
     ITEM_COLUMNS: ClassVar[str] = (

@@ -8,7 +8,7 @@ the new store neither repeats nor forgets a reminder.
 
 from __future__ import annotations
 
-from storage import timers_sql
+from storage import inbox_sql, timers_sql
 from storage.base import DUMP_PARTS, DeliveryStatus, Dump, StoreError
 from storage.db import Db
 from storage.outbox_sql import DELIVERY_SELECT, queue_key
@@ -34,7 +34,7 @@ _UNFINISHED = "status IN ('pending', 'failed')"
 _TABLES = {"cases": "cases", "items": "item_states", "events": "events", "notices": "outbox",
            "senders": "senders", "deliveries": f"deliveries WHERE {_UNFINISHED}",
            "message_refs": "message_refs", "doubts": "message_doubts", "requests": "processed_requests",
-           "timers": "timers"}
+           "timers": "timers", "inbox": "inbox"}
 assert set(_TABLES) == set(DUMP_PARTS)
 
 
@@ -68,6 +68,7 @@ async def dump(db: Db) -> Dump:
     out.requests = [(r["request_id"], from_json(r["result"]) or {}, dt_from_db(r["at"]))
                     for r in await db.fetch_all("SELECT * FROM processed_requests ORDER BY request_id")]
     out.timers = await timers_sql.listing(db, None)
+    out.inbox = await inbox_sql.listing(db, None)
     return out
 
 
@@ -123,3 +124,6 @@ async def restore(db: Db, data: Dump, item_columns: str) -> None:
     for timer in data.timers:  # leases do not move: every process is stopped
         timer.lease_owner = timer.lease_until = None
         await timers_sql.put(db, timer)
+    for request in data.inbox:  # requests not yet handled go along, without their leases
+        request.lease_owner = request.lease_until = None
+        await inbox_sql.put(db, request)
