@@ -10,7 +10,7 @@ adapter's ``mount``. tests/test_boundaries.py holds the line.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Protocol
@@ -170,6 +170,10 @@ class AdapterContext:
     secret: bytes  # signs cookies and links; the same in every process of one deployment
     wake: Callable[[], None]  # new notices were committed: deliver them now
     register: Callable[[Sender], None]  # deliver notices through this sender too
+    # Keep a request durably, to be handled moments after it is acknowledged (bot.inbox), and who handles
+    # a kind: a platform whose acknowledgement carries nothing need not wait for the engine.
+    receive: Callable[[str, dict[str, Any]], Awaitable[None]]
+    handle: Callable[[str, Callable[[dict[str, Any]], Awaitable[None]]], None]
     stop: asyncio.Event  # set when the server shuts down (long-lived handlers watch it)
 
     @property

@@ -19,6 +19,7 @@ from adapters.ports import AdapterContext
 from bot.access_log import AccessLogger
 from bot.config import Config, ConfigError, secret_key
 from bot.documents import Documents
+from bot.inbox import Worker
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
 from dialogs.checklist import Checklist
@@ -42,6 +43,7 @@ class Services:
     dispatcher: Dispatcher
     checklists: dict[str, Checklist]
     documents: Documents
+    inbox: Worker
     scheduler: Scheduler | None = None  # None: reminders are off ([reminders] enabled = false)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -49,7 +51,8 @@ class Services:
         """The seam every adapter is given (adapters never see Services itself)."""
         return AdapterContext(engine=self.engine, store=self.store, documents=self.documents,
                               settings=self.config, secret=secret_key(self.config),
-                              wake=self.dispatcher.wake, register=self.dispatcher.add, stop=self.stop)
+                              wake=self.dispatcher.wake, register=self.dispatcher.add,
+                              receive=self.inbox.receive, handle=self.inbox.on, stop=self.stop)
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("services")
@@ -87,7 +90,8 @@ async def services(config: Config) -> AsyncIterator[Services]:
                                   owner=dispatcher.owner, wake=dispatcher.wake)
         documents = Documents(engine, company=config.company, templates=config.templates,
                               render_timeout=config.render_timeout)
-        yield Services(config, store, engine, dispatcher, checklists, documents, scheduler)
+        inbox = Worker(store, owner=dispatcher.owner, lease=config.outbox_lease)
+        yield Services(config, store, engine, dispatcher, checklists, documents, inbox, scheduler)
     finally:
         await store.close()
 
@@ -123,6 +127,14 @@ def build_app(svc: Services) -> web.Application:
         await task
 
     app.cleanup_ctx.append(run_dispatcher)
+
+    async def run_inbox(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(svc.inbox.run(svc.stop))
+        yield
+        svc.stop.set()
+        await task
+
+    app.cleanup_ctx.append(run_inbox)
     if svc.scheduler is not None:
         scheduler = svc.scheduler
 

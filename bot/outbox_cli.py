@@ -1,4 +1,5 @@
-"""``python -m bot outbox`` (what waits, what is in doubt, what was dead-lettered) and ``outbox retry ID``."""
+"""``python -m bot outbox`` (what waits, what is in doubt, what was dead-lettered, and requests kept in the
+inbox but not handled) and ``outbox retry ID``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bot.config import Config
-from storage.base import Delivery, DeliveryStatus
+from storage.base import Delivery, DeliveryStatus, InboxItem, InboxStatus
 from storage.registry import store_for
 
 
@@ -17,7 +18,9 @@ def add_parser(sub: Any) -> None:
                        description="List the deliveries that have not gone out: waiting (with their "
                                    "next attempt), in doubt (a post whose answer was lost: looked up "
                                    "before it is posted again) and dead-lettered (with the error). "
-                                   "'retry ID' puts a dead letter back in its queue.")
+                                   "'retry ID' puts a dead letter back in its queue. Requests kept "
+                                   "in the inbox (Slack clicks acknowledged, then applied) that are "
+                                   "not handled yet, or failed, are listed too.")
     p.add_argument("action", nargs="?", choices=("retry",), help="retry: send a dead letter again")
     p.add_argument("id", nargs="?", type=int, help="the delivery id the listing shows")
 
@@ -48,6 +51,9 @@ async def outbox(config: Config, args: argparse.Namespace, out: TextIO, err: Tex
             return 0
         waiting = await store.deliveries(status=DeliveryStatus.PENDING)
         dead = await store.deliveries(status=DeliveryStatus.FAILED)
+        kept = await store.inbox()
+    if kept:
+        print_inbox(kept, out)
     if not waiting and not dead:
         print("The outbox is empty: nothing waiting, nothing in doubt, no dead letters.", file=out)
         return 0
@@ -64,3 +70,16 @@ async def outbox(config: Config, args: argparse.Namespace, out: TextIO, err: Tex
             doubt = " (a post may have gone out: it is looked up first)" if d.in_doubt else ""
             print(f"  {describe(d)} — {d.last_error}{doubt}", file=out)
     return 0
+
+
+def print_inbox(kept: list[InboxItem], out: TextIO) -> None:
+    """Requests kept in the inbox: those not handled yet, and those that failed (with the error)."""
+    for status, heading in ((InboxStatus.WAITING, "Kept in the inbox, not handled yet"),
+                            (InboxStatus.FAILED, "Kept in the inbox, failed (not handled; see the log)")):
+        these = [i for i in kept if i.status == status]
+        if these:
+            print(f"{heading} ({len(these)}):", file=out)
+        for i in these:
+            error = f" — {i.last_error}" if i.last_error else ""
+            print(f"  #{i.id:<5} {i.kind} received {i.received_at:%Y-%m-%d %H:%M:%S}, "
+                  f"attempts {i.attempts}{error}", file=out)

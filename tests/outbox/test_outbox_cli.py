@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from dialogs.checklist import DEFAULT_CHECKLIST
@@ -67,6 +67,26 @@ def test_outbox_lists_waiting_in_doubt_and_dead_letters_and_retries_one(tmp_path
 
     missing = bot(str(db), "outbox", "retry", "9999")
     assert missing.returncode == 1 and "no dead-lettered delivery #9999" in missing.stderr
+
+
+def test_requests_kept_in_the_inbox_are_listed_waiting_and_failed(tmp_path: Path) -> None:
+    db = tmp_path / "offboard.db"
+
+    async def setup() -> None:
+        async with SQLiteStore(db) as store:
+            now = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
+            await store.receive("slack.click", {"n": 1}, now)
+            await store.receive("slack.click", {"n": 2}, now)
+            [_, bug] = await store.take_inbox(["slack.click"], "p1", now, now)
+            await store.fail_inbox(bug, "KeyError: 'value'")
+
+    asyncio.run(setup())
+    text = bot(str(db), "outbox").stdout
+    assert ("Kept in the inbox, not handled yet (1):\n"
+            "  #1     slack.click received 2026-11-30 09:15:00, attempts 1\n") in text
+    assert ("Kept in the inbox, failed (not handled; see the log) (1):\n"
+            "  #2     slack.click received 2026-11-30 09:15:00, attempts 1 — KeyError: 'value'\n") in text
+    assert "The outbox is empty" in text
 
 
 def test_an_empty_outbox_says_so(tmp_path: Path) -> None:
