@@ -26,7 +26,7 @@ from adapters.slack.config import SlackSettings
 from adapters.slack.handlers import CaseListeners
 from adapters.slack.http import SlackEndpoint
 from adapters.slack.ids import COMMAND, ITEM_ACTS, ROUTE, Modal
-from adapters.slack.items import ItemListeners
+from adapters.slack.items import CLICK, ItemListeners
 from adapters.slack.members import Membership
 from adapters.slack.sender import SlackSender
 
@@ -113,7 +113,9 @@ def mount(app: web.Application, ctx: AdapterContext, settings: SlackSettings) ->
     # bolt's own client carries no token: each request's copy gets the one authorize() returns.
     bolt = AsyncApp(client=web_client(settings, retries=True, token=None), authorize=identity.authorize,
                     signing_secret=settings.signing_secret, process_before_response=True, name="offboard")
-    configure(bolt, CaseListeners(ctx, settings, members), ItemListeners(ctx, settings, members))
+    items = ItemListeners(ctx, settings, members)
+    configure(bolt, CaseListeners(ctx, settings, members), items)
+    ctx.handle(CLICK, items.apply_click)
     sender = SlackSender(web_client(settings, retries=False), settings, ctx.store, ctx.documents)
     ctx.register(sender)
     adapter = SlackAdapter(settings, bolt, members, sender)

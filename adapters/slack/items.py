@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -15,12 +16,19 @@ from dialogs.actor import check_item_permission
 from dialogs.errors import InvalidInput, NeedsConfirmation, NotAllowed, OffboardError
 from dialogs.outcome import Outcome
 from dialogs.reasons import STATE_PHRASES
+from storage.base import StoreError
+
+log = logging.getLogger(__name__)
 
 MAX_METADATA = 3000  # Slack's limit on a view's private_metadata
+NOT_SAVED = ("Your click was not saved: offboard could not write to its database just now. "
+             "Nothing changed; please click again.")
+CLICK = "slack.click"  # a button click kept in the inbox (bot.inbox), applied after its acknowledgement
 
 
 class ItemListeners(Listeners):
-    """A click on a card runs its engine command, or opens the modal that asks for its input."""
+    """A click on a card is kept and acknowledged, then runs its engine command; or it opens the modal that
+    asks for its input (at once: a trigger_id lives 3 seconds)."""
 
     async def item_action(self, ack: Ack, body: Body, client: AsyncWebClient, action: Body) -> None:
         """A button on a step card."""
@@ -38,17 +46,30 @@ class ItemListeners(Listeners):
             await ack()
             await self._item_form(client, opened["view"]["id"], ref, user, channel)
             return
-        actor = await self.actor(user)
+        # Kept, then acknowledged: the engine command runs moments later, off the click's path (bot.inbox).
+        await self.svc.receive(CLICK, {
+            "user": {k: user[k] for k in ("id", "name", "username") if k in user}, "channel": channel,
+            "action": {k: action.get(k) for k in ("action_id", "value", "action_ts")}})
+        await ack()
+
+    async def apply_click(self, click: Body) -> None:
+        """A kept click: its engine command; a refusal, or a card that changed meanwhile, said privately."""
+        channel, action = click.get("channel"), click["action"]
+        ref = ItemRef.decode(str(action.get("value") or ""))
+        actor = await self.actor(click["user"])
         try:
             outcome = await run_item(self.engine, actor, ref, {}, click_id(action, actor.user_id))
         except OffboardError as exc:  # refused, or the item cannot take this now: nothing changed
-            await ack()
-            await self._ephemeral(client, channel, actor.user_id, exc.message)
+            await self._ephemeral(self.members.client, channel, actor.user_id, exc.message)
             return
-        await ack()
+        except StoreError as exc:
+            # Told at once rather than retried: a click applied minutes later would surprise its person.
+            log.error("a click by %s on %s was not saved: %s", actor.user_id, ref.item_id, exc)
+            await self._ephemeral(self.members.client, channel, actor.user_id, NOT_SAVED)
+            return
         self._after(outcome)
         if outcome.status == "stale":
-            await self._ephemeral(client, channel, actor.user_id, outcome.message)
+            await self._ephemeral(self.members.client, channel, actor.user_id, outcome.message)
 
     async def _item_form(self, client: AsyncWebClient, view_id: str, ref: ItemRef, user: Body,
                          channel: str | None) -> None:

@@ -28,6 +28,7 @@ from adapters.slack.app import SLACK, SlackAdapter
 from adapters.slack.ids import Act, ItemRef
 from bot.app import Services, build_app, services
 from bot.config import Config
+from storage.base import InboxStatus
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.virtual_time import VirtualTime
 
@@ -199,8 +200,16 @@ class SlackBot:
         return await self.post(body, "application/json")
 
     # ------------------------------------------------------------ waiting
+    async def applied(self, within: float = 10) -> None:
+        """Wait until every click kept in the inbox has been applied (the ack comes before the engine)."""
+        deadline = time.monotonic() + within
+        while await self.svc.store.inbox(InboxStatus.WAITING):
+            assert time.monotonic() < deadline, "the inbox did not drain"
+            await asyncio.sleep(0.01)
+
     async def settle(self, within: float = 10) -> None:
-        """Wait until the outbox has nothing left for Slack."""
+        """Wait until every kept click is applied and the outbox has nothing left for Slack."""
+        await self.applied(within)
         far = self.svc.dispatcher.clock() + timedelta(days=1)  # the server's clock (a test may move it)
         deadline = time.monotonic() + within
         while await self.svc.store.due_deliveries("slack", far):

@@ -1,15 +1,15 @@
-"""Clicks: refusals are private and change nothing; replays and retries act once; a failed commit errs."""
+"""Clicks: refusals are private and change nothing; replays and retries act once; a click is kept before it
+is acknowledged, and one whose change cannot be saved is told, never lost in silence."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from urllib.parse import urlencode
 
-import pytest
-
-from storage.sqlstore import SqlWriteTx as SQLiteWriteTx
 from tests.slack.harness import ADMIN, ALICE, OSCAR, TOM, SlackBot
 
 
@@ -53,9 +53,11 @@ async def test_the_same_signed_click_replayed_acts_once(bot: SlackBot) -> None:
     body = urlencode({"payload": json.dumps(bot.click_payload("review_account", "done", ALICE))}).encode()
     ts = str(int(time.time()))
     first = await bot.post(body, "application/x-www-form-urlencoded", timestamp=ts)
+    await bot.applied()
     seen = await events(bot)
     replay = await bot.post(body, "application/x-www-form-urlencoded", timestamp=ts)
     assert first.status == replay.status == 200
+    await bot.applied()
     assert await events(bot) == seen, "the replay changed nothing"
     assert (await item(bot, "review_account"))[0] == "done"
     assert bot.fake.ephemerals == [], "a duplicate is not news to anyone"
@@ -65,10 +67,12 @@ async def test_a_slack_retry_acts_once(bot: SlackBot) -> None:
     await bot.open_case()
     body = urlencode({"payload": json.dumps(bot.click_payload("contact_client", "done", ALICE))}).encode()
     assert (await bot.post(body, "application/x-www-form-urlencoded")).status == 200
+    await bot.applied()
     seen = await events(bot)
     retry = await bot.post(body, "application/x-www-form-urlencoded",
                            headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
     assert retry.status == 200
+    await bot.applied()
     assert await events(bot) == seen
     await bot.settle()
     changes = [c for c in bot.fake.ok_calls("chat.update") if "contact_client" in json.dumps(c.args)]
@@ -86,20 +90,47 @@ async def test_a_replayed_modal_submission_opens_one_case(bot: SlackBot) -> None
     assert len(await bot.svc.store.list_cases()) == 1
 
 
-async def test_a_failed_commit_is_an_error_to_slack_not_a_silent_loss(
-        bot: SlackBot, monkeypatch: pytest.MonkeyPatch) -> None:
+def refuse_inserts(bot: SlackBot, table: str) -> Callable[[], None]:
+    """Make the database refuse every new row of a table, as a full disk would; the undo."""
+    path = str(bot.svc.config.database)
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
+                     "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+
+    def undo() -> None:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute(f"DROP TRIGGER refuse_{table}")
+    return undo
+
+
+async def test_a_click_the_database_cannot_keep_is_an_error_to_slack_not_a_silent_loss(bot: SlackBot) -> None:
     await bot.open_case()
     before, seen = await item(bot, "review_account"), await events(bot)
-
-    async def disk_full(self: SQLiteWriteTx, request_id: str, result: object, at: object) -> None:
-        raise sqlite3.OperationalError("database or disk is full")
-
-    monkeypatch.setattr(SQLiteWriteTx, "record_request", disk_full)
+    undo = refuse_inserts(bot, "inbox")
     resp = await bot.interact(bot.click_payload("review_account", "done", ALICE))
     assert resp.status == 500, "Slack shows the person an error"
     assert await item(bot, "review_account") == before and await events(bot) == seen
-    monkeypatch.undo()
+    undo()
     await bot.click("review_account", "done", ALICE)  # clicking again works
+    assert (await item(bot, "review_account"))[0] == "done"
+
+
+async def test_a_kept_click_whose_change_cannot_be_saved_is_told_privately_and_changes_nothing(
+        bot: SlackBot) -> None:
+    await bot.open_case()
+    before, seen = await item(bot, "review_account"), await events(bot)
+    undo = refuse_inserts(bot, "processed_requests")
+    resp = await bot.interact(bot.click_payload("review_account", "done", ALICE))
+    assert resp.status == 200, "kept, so acknowledged"
+    await bot.applied()
+    assert await item(bot, "review_account") == before and await events(bot) == seen
+    (note,) = bot.fake.ephemerals
+    assert note["user"] == ALICE.id and note["channel"] == ADMIN
+    assert note["text"] == ("Your click was not saved: offboard could not write to its database just now. "
+                            "Nothing changed; please click again.")
+    assert await bot.svc.store.inbox() == [], "told at once, not applied later by surprise"
+    undo()
+    await bot.click("review_account", "done", ALICE)
     assert (await item(bot, "review_account"))[0] == "done"
 
 
@@ -110,6 +141,7 @@ async def test_a_stale_click_says_who_already_did_it(bot: SlackBot) -> None:
     stale["actions"][0]["action_ts"] = f"{time.time():.6f}"  # a second, later click on the old card
     resp = await bot.interact(stale)
     assert resp.status == 200
+    await bot.applied()
     assert "already answered by Alice Admin" in bot.fake.ephemerals[-1]["text"]
 
 
@@ -135,7 +167,9 @@ async def test_a_claim_leaves_other_clicks_alone_and_a_losing_claim_says_who_cla
     assert "Held by Alice Admin" in card
 
     assert (await bot.interact(toms_claim)).status == 200
+    await bot.applied()
     note = bot.fake.ephemerals[-1]["text"]
     assert note.startswith("Nothing changed: Alice Admin claimed this item at ")
     assert (await bot.interact(toms_done)).status == 200
+    await bot.applied()
     assert (await item(bot, "review_account"))[0] == "done", "the answer was not made stale by the claim"

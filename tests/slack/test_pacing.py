@@ -29,6 +29,7 @@ async def click(bot: SlackBot, item_id: str, action: str, template: dict[str, An
     payload["trigger_id"] = bot.trigger()
     resp = await bot.interact(payload)
     assert resp.status == 200, await resp.text()
+    await bot.applied()
     assert (await bot.svc.store.get_items(case.id))[item_id].version == version + 1, "the click changed it"
 
 
