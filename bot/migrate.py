@@ -3,9 +3,9 @@
 Copies cases, items, events, notices (the channels' history), message
 references, posts in doubt, processed request ids, the deliveries that have
 not gone out, the reminder timers (with what they already sent) and the
-requests kept in the inbox but not handled yet, keeping every id; then compares the counts on both sides. Stop every bot process
-first: a process still writing to the old database would write where nobody
-reads any more.
+requests kept in the inbox but not handled yet, keeping every id; then
+compares the counts on both sides. Stop every bot process first: a process
+still writing to the old database would write where nobody reads any more.
 """
 
 from __future__ import annotations

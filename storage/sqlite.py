@@ -17,7 +17,8 @@ transactions (prune, dump, restore). Checkpoints (copying the WAL into the
 file, ~20 ms per 900 pages here) run on a connection of their own, off the loop.
 
 Driver errors become the port's: a second open case of a client is
-DuplicateOpenCase, a busy database StoreUnavailable.
+DuplicateOpenCase, a busy database StoreUnavailable. The inbox (requests kept
+before they are acknowledged) lives in a file of its own: storage.sqlite_inbox.
 """
 
 from __future__ import annotations
@@ -29,47 +30,25 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import ClassVar, cast
 
 import aiosqlite
 
-from storage.base import Change, ConstraintError, StoreError, StoreUnavailable
+from storage.base import Change, StoreError
 from storage.db import Db, Params, Row
-from storage.errors import OPEN_CASE_PER_CLIENT, REQUEST_ONCE
 from storage.outbox_sql import CLAIMABLE, HEADS
+from storage.sqlite_conn import PRAGMAS, InlineDb, begin, execute, fetch_all, rollback, translate
+from storage.sqlite_inbox import InboxFile, inbox_path
 from storage.sqlite_migrate import migrate
 from storage.sqlstore import SqlStore
 from storage.timers_sql import CLAIMABLE as TIMERS_CLAIMABLE
 
 log = logging.getLogger(__name__)
-BUSY_TIMEOUT_MS = 5000
 CHECKPOINT_COMMITS = 200  # commits between checkpoints (the WAL then holds a few MB at most)
 CHECKPOINT_SECONDS = 2.0  # ... or this long after the first commit since the last one
 MIN_SQLITE = (3, 35)  # UPDATE ... RETURNING (claiming deliveries), ALTER TABLE DROP COLUMN
-
-_PRAGMAS = (
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA foreign_keys = ON",
-    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
-    "PRAGMA synchronous = NORMAL",
-)
-
-# What SQLite names in "UNIQUE constraint failed: ..." -> the constraint's name on every backend.
-_UNIQUE = {"cases.client_key": OPEN_CASE_PER_CLIENT, "processed_requests.request_id": REQUEST_ONCE}
-
-
-def translate(exc: sqlite3.Error) -> StoreError:
-    """A driver error as the port's."""
-    text = str(exc)
-    if isinstance(exc, sqlite3.IntegrityError):
-        columns = text.removeprefix("UNIQUE constraint failed: ")
-        return ConstraintError(text, _UNIQUE.get(columns))
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
-        return StoreUnavailable(f"the SQLite database is busy: {text}")
-    return StoreError(f"SQLite: {text}")
-
 
 class SQLiteDb:
     """One aiosqlite connection in the terms of storage.db.Db (each statement on its thread)."""
@@ -99,41 +78,6 @@ class SQLiteDb:
         return rows[0] if rows else None
 
 
-def _execute(conn: sqlite3.Connection, sql: str, params: Params | None) -> int:
-    try:
-        return conn.execute(sql, params or {}).rowcount
-    except sqlite3.Error as exc:
-        raise translate(exc) from exc
-
-
-def _fetch_all(conn: sqlite3.Connection, sql: str, params: Params | None) -> list[Row]:
-    try:
-        return cast(list[Row], conn.execute(sql, params or {}).fetchall())
-    except sqlite3.Error as exc:
-        raise translate(exc) from exc
-
-
-class InlineDb:
-    """The writer inside a transaction that holds the write lock: each statement runs where it is
-    awaited (on the event loop's thread), as nothing can make it wait."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    async def execute(self, sql: str, params: Params | None = None) -> int:
-        """Run one statement; the number of rows it changed."""
-        return _execute(self.conn, sql, params)
-
-    async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
-        """Every row of a query."""
-        return _fetch_all(self.conn, sql, params)
-
-    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        """The first row of a query, if any."""
-        rows = await self.fetch_all(sql, params)
-        return rows[0] if rows else None
-
-
 class ThreadDb(InlineDb):
     """The writer in a bulk transaction (prune, dump, restore): each statement on the writer's thread."""
 
@@ -144,12 +88,12 @@ class ThreadDb(InlineDb):
     async def execute(self, sql: str, params: Params | None = None) -> int:
         """Run one statement on the writer's thread; the number of rows it changed."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, _execute, self.conn, sql, params)
+        return await loop.run_in_executor(self.executor, execute, self.conn, sql, params)
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> list[Row]:
         """Every row of a query, read on the writer's thread."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, _fetch_all, self.conn, sql, params)
+        return await loop.run_in_executor(self.executor, fetch_all, self.conn, sql, params)
 
 
 class SQLiteStore(SqlStore):
@@ -182,6 +126,7 @@ class SQLiteStore(SqlStore):
         self._commits = 0  # since the last checkpoint
         self._dirty = asyncio.Event()  # a commit since the last checkpoint
         self._full = asyncio.Event()  # CHECKPOINT_COMMITS of them
+        self._inbox = InboxFile(inbox_path(self.path))
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
@@ -214,13 +159,18 @@ class SQLiteStore(SqlStore):
         self._writer, self._read_conn, self._checkpoints = writer, reader, checkpoints
         self._executor = executor
         self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="offboard-sqlite-checkpoints")
+        try:
+            await self._inbox.open()
+        except BaseException:
+            await self.close()
+            raise
 
     async def _connect(self) -> aiosqlite.Connection:
         # isolation_level=None: no implicit transactions; _transaction issues BEGIN/COMMIT itself.
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            for pragma in _PRAGMAS:
+            for pragma in PRAGMAS:
                 await conn.execute(pragma)
         except BaseException:
             await conn.close()
@@ -232,7 +182,7 @@ class SQLiteStore(SqlStore):
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = sqlite3.Row
-            for pragma in _PRAGMAS:
+            for pragma in PRAGMAS:
                 conn.execute(pragma)
             # Never wait on the loop: BEGIN IMMEDIATE that finds the lock taken waits on the thread.
             conn.execute("PRAGMA busy_timeout = 0")
@@ -264,6 +214,15 @@ class SQLiteStore(SqlStore):
                     if conn is not None:
                         with contextlib.suppress(sqlite3.Error):
                             await conn.close()
+                await self._inbox.close()
+
+    def _inbox_reader(self) -> AbstractAsyncContextManager[Db]:
+        """The inbox lives in a file of its own (storage.sqlite_inbox)."""
+        return self._inbox.reader()
+
+    def _inbox_transaction(self) -> AbstractAsyncContextManager[Db]:
+        """A write transaction on the inbox's file, which never waits for the database's writer."""
+        return self._inbox.transaction()
 
     def _open_writer(self) -> tuple[sqlite3.Connection, ThreadPoolExecutor]:
         if self._writer is None or self._executor is None:
@@ -289,9 +248,9 @@ class SQLiteStore(SqlStore):
             await self._begin(conn, executor)
             try:
                 yield InlineDb(conn)
-                _execute(conn, "COMMIT", None)
+                execute(conn, "COMMIT", None)
             except BaseException:
-                _rollback(conn)
+                rollback(conn)
                 raise
             self._wrote()
 
@@ -307,29 +266,13 @@ class SQLiteStore(SqlStore):
                 await db.execute("COMMIT")
             except BaseException:
                 # Shielded so a cancelled caller still leaves the connection clean.
-                await asyncio.shield(asyncio.get_running_loop().run_in_executor(executor, _rollback, conn))
+                await asyncio.shield(asyncio.get_running_loop().run_in_executor(executor, rollback, conn))
                 raise
             self._wrote()
 
     async def _begin(self, conn: sqlite3.Connection, executor: ThreadPoolExecutor,
                      inline: bool = True) -> None:
-        """BEGIN IMMEDIATE: at once when no other process holds the lock, else waiting on the thread."""
-        if inline:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if not _busy(exc):
-                    raise translate(exc) from exc
-        waiting = asyncio.get_running_loop().run_in_executor(executor, _begin_waiting, conn)
-        try:
-            await asyncio.shield(waiting)
-        except asyncio.CancelledError:
-            # The thread goes on: once it has begun, the transaction is rolled back before the lock goes.
-            with contextlib.suppress(Exception):
-                await waiting
-                await asyncio.get_running_loop().run_in_executor(executor, _rollback, conn)
-            raise
+        await begin(conn, executor, inline)
 
     def _wrote(self) -> None:
         self._commits += 1
@@ -363,23 +306,3 @@ class SQLiteStore(SqlStore):
             self._tell(change)
 
 
-def _busy(exc: sqlite3.Error) -> bool:
-    text = str(exc)
-    return "locked" in text or "busy" in text
-
-
-def _begin_waiting(conn: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE, waiting up to BUSY_TIMEOUT_MS for another process to commit (the writer's thread)."""
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as exc:
-        raise translate(exc) from exc
-    finally:
-        conn.execute("PRAGMA busy_timeout = 0")
-
-
-def _rollback(conn: sqlite3.Connection) -> None:
-    # SQLite may already have rolled back by itself (e.g. after SQLITE_FULL).
-    with contextlib.suppress(sqlite3.Error):
-        conn.execute("ROLLBACK")

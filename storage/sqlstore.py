@@ -302,14 +302,19 @@ class SqlStore(SqlTimers, SqlOutbox, SqlInbox, Store):
 
     # ---- moving to another store
     async def dump(self) -> Dump:
-        """Everything worth moving, read in one transaction."""
+        """Everything worth moving, read in one transaction (the inbox, which may live apart, after it)."""
         async with self._bulk_transaction() as db:
-            return await transfer.dump(db)
+            out = await transfer.dump(db)
+        out.inbox = await self.inbox()
+        return out
 
     async def restore(self, dump: Dump) -> None:
         """Load a dump into this store, which must hold no case and no notice."""
         async with self._bulk_transaction() as db:
             await transfer.restore(db, dump, self.ITEM_COLUMNS)
+            await self._restored(db)
+        async with self._inbox_transaction() as db:
+            await transfer.restore_inbox(db, dump.inbox)
             await self._restored(db)
 
     async def _restored(self, db: Db) -> None:
@@ -318,7 +323,8 @@ class SqlStore(SqlTimers, SqlOutbox, SqlInbox, Store):
     async def counts(self) -> dict[str, int]:
         """How many rows of each Dump part the store holds."""
         async with self._reader() as db:
-            return await transfer.counts(db)
+            held = await transfer.counts(db)
+        return {**held, "inbox": len(await self.inbox())}
 
 
 def _case_part(row: Row) -> Row:

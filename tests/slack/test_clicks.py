@@ -8,8 +8,10 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlencode
 
+from storage.sqlite_inbox import inbox_path
 from tests.slack.harness import ADMIN, ALICE, OSCAR, TOM, SlackBot
 
 
@@ -92,7 +94,8 @@ async def test_a_replayed_modal_submission_opens_one_case(bot: SlackBot) -> None
 
 def refuse_inserts(bot: SlackBot, table: str) -> Callable[[], None]:
     """Make the database refuse every new row of a table, as a full disk would; the undo."""
-    path = str(bot.svc.config.database)
+    database = Path(bot.svc.config.database)
+    path = str(inbox_path(database) if table == "inbox" else database)  # the inbox has a file of its own
     with contextlib.closing(sqlite3.connect(path)) as conn:
         conn.execute(f"CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} "
                      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
