@@ -175,6 +175,7 @@ class AdapterContext:
     receive: Callable[[str, dict[str, Any]], Awaitable[None]]
     handle: Callable[[str, Callable[[dict[str, Any]], Awaitable[None]]], None]
     stop: asyncio.Event  # set when the server shuts down (long-lived handlers watch it)
+    serving: bool = True  # this process takes the platforms' requests (False: a worker process, bot.workers)
 
     @property
     def checklists(self) -> dict[str, Checklist]:

@@ -123,9 +123,10 @@ def mount(app: web.Application, ctx: AdapterContext, settings: SlackSettings) ->
     app.cleanup_ctx.append(_shared_session(client, bolt.client, sender.client))
     app.cleanup_ctx.append(identity.warm)
     if settings.socket_mode:
-        app.cleanup_ctx.append(_socket_mode(adapter))
+        if ctx.serving:  # a worker process applies and sends; only the server connects
+            app.cleanup_ctx.append(_socket_mode(adapter))
     else:
-        app.router.add_post(ROUTE, SlackEndpoint(bolt, settings.signing_secret).handle)
+        app.router.add_post(ROUTE, SlackEndpoint(bolt, settings.signing_secret, keep=items.keep).handle)
     return adapter
 
 

@@ -4,8 +4,9 @@ Order inside a listener: open the modal first (a trigger_id lives 3 seconds),
 then look things up, then run the engine command, then ack. The engine
 commits before the ack, so an acknowledged submission is kept, and a failed
 commit reaches Slack as an error. A button that needs no form is kept in the
-inbox and acknowledged; its engine command runs moments later (items.py). Messages go out through the outbox; the
-only Web API calls made by listeners are views.* and chat.postEphemeral
+inbox and acknowledged; its engine command runs moments later (items.py).
+Messages go out through the outbox; the only Web API calls made by listeners
+are views.* and chat.postEphemeral
 (plus the cached membership lookups that say who is acting).
 """
 

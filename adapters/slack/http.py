@@ -3,17 +3,19 @@
 bolt answers 500 to a timestamp such as ``abc`` and parses JSON before it
 checks the signature; so this handler checks first, in this order: size
 (413), timestamp and signature (401), body shape (400: adapters.slack.payloads).
-Only a request that passed all three is handed to bolt, and with the body this
-handler parsed: a click's form body carries the whole message's blocks (~20 kB
-percent-encoded), and decoding it twice (here, then again in bolt) was the
-largest single cost of a click (docs/BENCHMARKS.md).
+A click on a button that needs no form is then kept in the inbox and
+acknowledged here (ItemListeners.keep). Other requests that passed all three
+are handed to bolt, with the body this handler parsed: a click's form body
+carries the whole message's blocks (~20 kB percent-encoded), and decoding it
+twice (here, then again in bolt) was the largest single cost of a click
+(docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -23,7 +25,9 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
+from adapters.slack.items import kept_click
 from adapters.slack.payloads import event_problem, form_body, loads
+from storage.base import StoreError
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -34,9 +38,11 @@ class SlackEndpoint:
     """The aiohttp handler that guards bolt."""
 
     def __init__(self, bolt: AsyncApp, signing_secret: str, *,
+                 keep: Callable[[dict[str, Any]], Awaitable[None]] | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.bolt = bolt
         self.verifier = SignatureVerifier(signing_secret)
+        self.keep = keep
         self.clock = clock
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -52,6 +58,8 @@ class SlackEndpoint:
         parsed, problem = parse(body.decode("utf-8"), request.content_type)
         if problem or parsed is None:
             return _refuse(400, problem or "not a Slack payload")
+        if self.keep is not None and (click := kept_click(parsed)) is not None:
+            return await _keep(self.keep, click)
         # bolt takes an already parsed body only in its "socket_mode" request mode, whose one other
         # effect is to skip bolt's own signature check: the one above has passed, and is stricter.
         bolt_request = AsyncBoltRequest(body=parsed, query=request.query_string, mode="socket_mode",
@@ -98,6 +106,17 @@ async def _read(request: web.Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+async def _keep(keep: Callable[[dict[str, Any]], Awaitable[None]], click: dict[str, Any]) -> web.Response:
+    """A click on a button that needs no form: kept (committed), then acknowledged; bolt's routing,
+    authorization and listener machinery would only add to the acknowledgement's time."""
+    try:
+        await keep(click)
+    except StoreError:
+        log.exception("a click could not be kept; Slack shows the person an error")
+        return web.Response(status=500)
+    return web.Response(status=200)
 
 
 def _refuse(status: int, reason: str) -> web.Response:

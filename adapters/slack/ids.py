@@ -56,6 +56,12 @@ class Act(StrEnum):
 
 
 ITEM_ACTS = tuple(Act)
+_ITEM_ACTION_ID = re.compile(rf"^(?:{'|'.join(re.escape(a.value) for a in ITEM_ACTS)})(#\d+)?$")
+
+
+def is_item_action(action_id: object) -> bool:
+    """Whether an action id is one of a step card's buttons (any Act, numbered or not): one match."""
+    return _ITEM_ACTION_ID.match(str(action_id)) is not None
 
 
 class Modal(StrEnum):

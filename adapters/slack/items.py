@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import click_id, item_answer, run_item, submission_id
 from adapters.slack.handlers import Ack, Body, Listeners
-from adapters.slack.ids import ItemRef
+from adapters.slack.ids import ItemRef, is_item_action
 from adapters.slack.modals import TITLES, confirm_modal, item_modal, loading_view, notice_view, values
 from dialogs.actor import check_item_permission
 from dialogs.errors import InvalidInput, NeedsConfirmation, NotAllowed, OffboardError
@@ -24,6 +24,30 @@ MAX_METADATA = 3000  # Slack's limit on a view's private_metadata
 NOT_SAVED = ("Your click was not saved: offboard could not write to its database just now. "
              "Nothing changed; please click again.")
 CLICK = "slack.click"  # a button click kept in the inbox (bot.inbox), applied after its acknowledgement
+
+
+def kept(body: Body, action: Body) -> Body:
+    """What the inbox keeps of a click: who, where, and the action (the message's blocks are not needed)."""
+    user = body["user"]
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return {"user": {k: user[k] for k in ("id", "name", "username") if k in user}, "channel": channel,
+            "action": {k: action.get(k) for k in ("action_id", "value", "action_ts")}}
+
+
+def kept_click(body: Body) -> Body | None:
+    """A click on a button that needs no form, as the inbox keeps it; None for any other request (bolt's
+    listeners answer those: forms, commands, events, a button whose value is not ours)."""
+    actions = body.get("actions")
+    if body.get("type") != "block_actions" or not isinstance(actions, list) or len(actions) != 1:
+        return None
+    action = actions[0]
+    if not is_item_action(action.get("action_id")):
+        return None
+    try:
+        ref = ItemRef.decode(str(action.get("value") or ""))
+    except InvalidInput:
+        return None
+    return None if ref.modal else kept(body, action)
 
 
 class ItemListeners(Listeners):
@@ -46,11 +70,13 @@ class ItemListeners(Listeners):
             await ack()
             await self._item_form(client, opened["view"]["id"], ref, user, channel)
             return
-        # Kept, then acknowledged: the engine command runs moments later, off the click's path (bot.inbox).
-        await self.svc.receive(CLICK, {
-            "user": {k: user[k] for k in ("id", "name", "username") if k in user}, "channel": channel,
-            "action": {k: action.get(k) for k in ("action_id", "value", "action_ts")}})
+        await self.keep(kept(body, action))  # Socket Mode's way here; over HTTP kept_click() comes first
         await ack()
+
+    async def keep(self, click: Body) -> None:
+        """Keep a click in the inbox (committed): its engine command runs moments later (apply_click),
+        off the path of the click's acknowledgement."""
+        await self.svc.receive(CLICK, click)
 
     async def apply_click(self, click: Body) -> None:
         """A kept click: its engine command; a refusal, or a card that changed meanwhile, said privately."""

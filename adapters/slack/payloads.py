@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from adapters.slack.ids import ITEM_ACTS, ItemRef, Modal
+from adapters.slack.ids import ItemRef, Modal, is_item_action
 from dialogs.errors import InvalidInput
 
 # Modals whose private_metadata carries what they act on.
@@ -85,7 +85,7 @@ def _actions_problem(payload: Mapping[str, Any]) -> str | None:
     for action in actions:
         if not isinstance(action, dict) or not _text(action.get("action_id")):
             return "an action without action_id"
-        if any(act.pattern().match(str(action["action_id"])) for act in ITEM_ACTS):
+        if is_item_action(action["action_id"]):
             try:
                 ItemRef.decode(str(action.get("value") or ""))
             except InvalidInput:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from adapters.slack.config import normalize_api_url, slack_settings
 from bot.app import build_app, services
 from bot.config import Config, ConfigError
 from tests.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
-from tests.slack.harness import ADMIN, ALICE, config_file, running_bot
+from tests.slack.harness import ADMIN, ALICE, config_file, running_bot, stop_date
 
 
 def config(tmp_path: Path, table: str | None = None, **env: str) -> Config:
@@ -88,3 +89,20 @@ async def test_socket_mode_connects_out_and_serves_the_same_app(tmp_path: Path, 
         await fake.socket_request("slash_commands", {**command, "text": "AcmeCo"})
         assert fake.views[fake.last_view_id or ""]["callback_id"] == "open_case"
     assert [c.method for c in fake.calls if c.method == "apps.connections.open"] == ["apps.connections.open"]
+
+
+async def test_a_click_over_socket_mode_is_kept_then_applied(tmp_path: Path, fake: FakeSlack) -> None:
+    async with running_bot(tmp_path, fake, env={"SLACK_APP_TOKEN": APP_TOKEN}) as bot:
+        await bot.svc.engine.open_case("AcmeCo", {"stop_date": stop_date(), "contact_name": "Pat Client",
+                                                  "contact_phone": "+1 202 555 0130",
+                                                  "contact_email": "pat@acme.example"},
+                                       await bot.adapter.members.actor(ALICE.id))
+        bot.svc.dispatcher.wake()
+        await bot.settle()
+        await fake.socket_request("interactive", bot.click_payload("review_account", "done", ALICE))
+        await bot.applied()
+        await bot.settle()
+        case = (await bot.svc.store.list_cases("open"))[0]
+        assert (await bot.svc.store.get_items(case.id))["review_account"].status == "done"
+        card = json.dumps(bot.fake.message_with_block("item:review_account").blocks)
+        assert "Alice Admin" in card
