@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 
 from aiohttp import web
 
@@ -22,6 +23,7 @@ from bot.documents import Documents
 from bot.inbox import Worker
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
+from bot.workers import WORKER_DELIVERY_POLL, WORKER_POLL, WorkerProcesses
 from dialogs.checklist import Checklist
 from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
@@ -47,12 +49,13 @@ class Services:
     scheduler: Scheduler | None = None  # None: reminders are off ([reminders] enabled = false)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def adapter_context(self) -> AdapterContext:
+    def adapter_context(self, serving: bool = True) -> AdapterContext:
         """The seam every adapter is given (adapters never see Services itself)."""
         return AdapterContext(engine=self.engine, store=self.store, documents=self.documents,
                               settings=self.config, secret=secret_key(self.config),
                               wake=self.dispatcher.wake, register=self.dispatcher.add,
-                              receive=self.inbox.receive, handle=self.inbox.on, stop=self.stop)
+                              receive=self.inbox.receive, handle=self.inbox.on, stop=self.stop,
+                              serving=serving)
 
 
 SERVICES: web.AppKey[Services] = web.AppKey("services")
@@ -103,12 +106,20 @@ async def healthz(request: web.Request) -> web.Response:
                               "checklists": sorted(svc.checklists)})
 
 
-def build_app(svc: Services) -> web.Application:
-    """The aiohttp application every adapter mounts on."""
+class Role(StrEnum):
+    """What a process of the bot does."""
+
+    ALL = "all"  # answers the platforms and does the work behind them (the default: one process)
+    SERVER = "server"  # only answers: what it keeps in the inbox and its notices are left to workers
+    WORKER = "worker"  # only works: applies kept requests, delivers notices, sends reminders
+
+
+def build_app(svc: Services, role: Role = Role.ALL) -> web.Application:
+    """The aiohttp application every adapter mounts on, with the background work this role runs."""
     app = web.Application(client_max_size=1024 * 1024)
     app[SERVICES] = svc
     app.router.add_get("/healthz", healthz)
-    ctx = svc.adapter_context()
+    ctx = svc.adapter_context(serving=role != Role.WORKER)
     web_workspace.mount(app, ctx)
     # None unless SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set.
     slack_config = slack_adapter.slack_settings(ctx.settings)
@@ -118,6 +129,13 @@ def build_app(svc: Services) -> web.Application:
     teams_config = teams_adapter.teams_settings(ctx.settings)
     if teams_config is not None:
         teams_adapter.mount(app, ctx, teams_config)
+    if role == Role.SERVER:
+        async def register_senders(app: web.Application) -> AsyncIterator[None]:
+            await svc.dispatcher.start()  # what this process writes gets its deliveries, for the workers
+            yield
+
+        app.cleanup_ctx.append(register_senders)
+        return app
 
     async def run_dispatcher(app: web.Application) -> AsyncIterator[None]:
         await svc.dispatcher.start()
@@ -149,34 +167,64 @@ def build_app(svc: Services) -> web.Application:
     return app
 
 
-async def serve(config: Config) -> None:
-    """Run the server until interrupted; the store is closed cleanly on the way out."""
+@contextlib.contextmanager
+def stopped_by_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set ``stop`` while inside.
+
+    Our own handlers, not aiohttp's: its handle_signals raises GracefulExit (a SystemExit
+    with code 1) out of the event loop, so Ctrl-C exited 1 and tasks were cancelled mid-write.
+    Here they set the event, which long-lived handlers (live streams), the dispatcher and the
+    inbox watch, and the process winds down in order."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. Windows: KeyboardInterrupt
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+async def serve(config: Config, workers: int = 0) -> None:
+    """Run the server until interrupted; the store is closed cleanly on the way out.
+
+    ``workers`` > 0: this process only answers, and that many worker processes (bot.workers),
+    started and restarted here, apply what it keeps and deliver the notices."""
     async with services(config) as svc:
-        app = build_app(svc)
-        # Our own handlers, not aiohttp's: its handle_signals raises GracefulExit (a SystemExit
-        # with code 1) out of the event loop, so Ctrl-C exited 1 and tasks were cancelled mid-write.
-        # Here SIGINT/SIGTERM set svc.stop, which long-lived handlers (live streams) and the
-        # dispatcher watch, and the server winds down in order; a request still running after
-        # SHUTDOWN_GRACE seconds is cancelled (its write transaction rolls back).
-        loop = asyncio.get_running_loop()
-        installed = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):  # e.g. Windows: KeyboardInterrupt
-                loop.add_signal_handler(sig, svc.stop.set)
-                installed.append(sig)
+        app = build_app(svc, Role.SERVER if workers else Role.ALL)
+        # A request still running SHUTDOWN_GRACE seconds after the stop is cancelled (its write
+        # transaction rolls back).
         runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE,
                                access_log_class=AccessLogger)  # never logs a ?token=
-        try:
-            await runner.setup()
-            site = web.TCPSite(runner, config.host, config.port)
-            await site.start()
-            log.info("offboard listening on http://%s:%d (database %s)", config.host, config.port,
-                     describe(config.database))
-            print(f"offboard is running on http://{config.host}:{config.port}/ — Ctrl-C stops it.",
-                  flush=True)
-            await svc.stop.wait()
-            log.info("offboard stopping")
-        finally:
-            await runner.cleanup()
-            for sig in installed:
-                loop.remove_signal_handler(sig)
+        with stopped_by_signals(svc.stop):
+            try:
+                await runner.setup()
+                site = web.TCPSite(runner, config.host, config.port)
+                await site.start()
+                log.info("offboard listening on http://%s:%d (database %s)", config.host, config.port,
+                         describe(config.database))
+                async with WorkerProcesses(workers, svc.stop):
+                    print(f"offboard is running on http://{config.host}:{config.port}/ — Ctrl-C stops it.",
+                          flush=True)
+                    await svc.stop.wait()
+                log.info("offboard stopping")
+            finally:
+                await runner.cleanup()
+
+
+async def work(config: Config) -> None:
+    """A worker process: apply kept requests, deliver notices and send reminders until told to stop."""
+    async with services(config) as svc:
+        svc.inbox.poll_interval = WORKER_POLL  # the server keeps requests where this process cannot hear it
+        svc.dispatcher.poll_interval = min(svc.dispatcher.poll_interval, WORKER_DELIVERY_POLL)
+        runner = web.AppRunner(build_app(svc, Role.WORKER), handle_signals=False)
+        with stopped_by_signals(svc.stop):
+            try:
+                await runner.setup()  # starts the work; no site: this process serves nothing
+                log.info("offboard worker running (database %s)", describe(config.database))
+                await svc.stop.wait()
+            finally:
+                await runner.cleanup()

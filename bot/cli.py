@@ -1,5 +1,5 @@
-"""The command line: ``python -m bot serve | cases [--overdue] | status | case show|reopen|date |
-checklist check | export | outbox [retry ID] | migrate-to URL | teams-package``.
+"""The command line: ``python -m bot serve [--workers N] | work | cases [--overdue] | status |
+case show|reopen|date | checklist check | export | outbox [retry ID] | migrate-to URL | teams-package``.
 
 What it prints from stored data never carries a raw control character.
 """
@@ -11,12 +11,14 @@ import asyncio
 import contextlib
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from bot.app import Services, services
 from bot.app import serve as serve_forever
+from bot.app import work as work_until_stopped
 from bot.config import Config, ConfigError
 from bot.export import add_parser as add_export_parser
 from bot.export import export
@@ -41,7 +43,15 @@ def parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for --help tests)."""
     p = argparse.ArgumentParser(prog="python -m bot", description="offboard: run the MSP offboarding SOP.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("serve", help="start the server (web workspace, Slack, Teams as configured)")
+    serve = sub.add_parser("serve", help="start the server (web workspace, Slack, Teams as configured)")
+    serve.add_argument("--workers", type=int, default=0, metavar="N",
+                       help="apply clicks and deliver messages in N worker processes of their own, so "
+                            "the server only answers (0, the default: all in this one process)")
+    work = sub.add_parser("work", help="a worker process (started by serve --workers): applies kept clicks, "
+                                       "delivers messages, sends reminders; serves nothing")
+    work.add_argument("--nice", type=int, default=0, metavar="N",
+                      help="lower this process's CPU priority by N (serve --workers starts its workers "
+                           "with 5, so answering Slack comes first when the machine is busy)")
     cases = sub.add_parser("cases", help="list open cases with their progress")
     cases.add_argument("--overdue", action="store_true",
                        help="only cases with items past their due time, and those items")
@@ -83,10 +93,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             return check_checklist(args.file, out)
         config = Config.load(environ)
         if args.command == "serve":
+            if args.workers < 0:
+                raise ConfigError(f"--workers must be 0 or more, not {args.workers}")
             logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(serve_forever(config))
+                asyncio.run(serve_forever(config, args.workers))
             print("offboard stopped.", file=out)
+            return 0
+        if args.command == "work":
+            if args.nice:
+                os.nice(args.nice)
+            logging.basicConfig(level=logging.INFO,
+                                format="%(asctime)s %(levelname)s worker %(name)s: %(message)s")
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(work_until_stopped(config))
             return 0
         if args.command == "cases":
             if args.overdue:

@@ -118,9 +118,12 @@ class Worker:
                     await task
 
     async def _round(self) -> float:
+        kinds = list(self.handlers)
         try:
-            await self.run_once()
-            due = await self.store.next_inbox_at(list(self.handlers))
+            due = await self.store.next_inbox_at(kinds)  # a read: polling often costs no write
+            if due is not None and due <= self.clock():
+                await self.run_once()
+                due = await self.store.next_inbox_at(kinds)
         except Exception as exc:
             self.failed_rounds += 1
             delay = self.backoff(self.failed_rounds)

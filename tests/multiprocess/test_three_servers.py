@@ -21,7 +21,7 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -68,11 +68,11 @@ class Server:
         return self.proc.returncode is None
 
 
-async def start_server(env: dict[str, str], log: Path) -> Server:
+async def start_server(env: dict[str, str], log: Path, args: Sequence[str] = ()) -> Server:
     port = free_port()
     with log.open("ab") as out:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "serve", cwd=ROOT, env={**env, "OFFBOARD_PORT": str(port)},
+            sys.executable, "-m", "bot", "serve", *args, cwd=ROOT, env={**env, "OFFBOARD_PORT": str(port)},
             stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out)
     return Server(proc, port)
 
