@@ -60,6 +60,9 @@ def parser() -> argparse.ArgumentParser:
     a("--sustained-concurrency", type=int, default=16, help="clients clicking back to back (16)")
     a("--database", help="postgresql://… for the multi-process runs (default: a temporary cluster)")
     a("--processes", type=numbers(int), default=[1, 2, 3], help="server processes on PostgreSQL (1,2,3)")
+    a("--workers", type=int, default=1,
+      help="worker processes beside each bot server for the clicks and reads (serve --workers N; 1); "
+           "0 runs everything in the server's one process")
     a("--only", type=numbers(str), default=list(PHASES), help="phases to run: clicks,sustained,reads,timers")
     a("--profile", type=Path, help="run some rates once more, and the reads, under py-spy; output goes here")
     a("--profile-rates", type=numbers(int), default=[], help="the rates --profile runs again (50,200)")

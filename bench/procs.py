@@ -47,23 +47,33 @@ class Proc:
         """Its process id."""
         return self.process.pid
 
+    def tree(self) -> list[int]:
+        """Its pid and its live descendants' (a server's worker processes)."""
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                with contextlib.suppress(OSError):
+                    todo += [int(c) for c in task.read_text().split()]
+        return found
+
     def peak_rss_mb(self) -> float | None:
-        """The most memory the process has held so far (VmHWM), in MB; None off Linux."""
-        try:
-            for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        except OSError:
+        """The most memory the process and its live children have held (the sum of each one's VmHWM,
+        an upper bound of their peak together), in MB; None off Linux."""
+        peaks = [_peak_rss_kb(pid) for pid in self.tree()]
+        if peaks[0] is None:
             return None
-        return None
+        return sum(p or 0 for p in peaks) / 1024
 
     def cpu_seconds(self) -> float | None:
-        """CPU time the process has used so far (user + system, every thread); None off Linux."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+        """CPU time the process and its children have used so far (user + system, every thread, and
+        children that ended); None off Linux."""
+        root = _cpu_ticks(self.pid, reaped=True)
+        if root is None:
             return None
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = sum(_cpu_ticks(pid) or 0 for pid in self.tree()[1:])
+        return (root + children) / os.sysconf("SC_CLK_TCK")
 
     async def stop(self, grace: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after ``grace`` seconds."""
@@ -86,6 +96,25 @@ class Proc:
             return ""
 
 
+def _peak_rss_kb(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _cpu_ticks(pid: int, reaped: bool = False) -> int | None:
+    """utime + stime (+ cutime + cstime, the ended children's, with ``reaped``) in clock ticks."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return sum(int(f) for f in fields[11:15 if reaped else 13])
+
+
 async def start_fake(setup: Path, run_dir: Path) -> tuple[Proc, str]:
     """The fake Web API; its base URL (``http://127.0.0.1:PORT``)."""
     proc = await Proc.start("fake", ["-m", "bench.fake", "--setup", str(setup)], run_dir / "fake.log",
@@ -100,9 +129,11 @@ async def start_fake(setup: Path, run_dir: Path) -> tuple[Proc, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-async def start_bot(name: str, env: Mapping[str, str], run_dir: Path, within: float = 60) -> Proc:
-    """``python -m bot serve`` on the port ``env`` names, once /healthz answers."""
-    proc = await Proc.start(name, ["-m", "bot", "serve"], run_dir / f"{name}.log", env)
+async def start_bot(name: str, env: Mapping[str, str], run_dir: Path, workers: int = 0,
+                    within: float = 60) -> Proc:
+    """``python -m bot serve [--workers N]`` on the port ``env`` names, once /healthz answers."""
+    proc = await Proc.start(name, ["-m", "bot", "serve", "--workers", str(workers)], run_dir / f"{name}.log",
+                            env)
     await wait_http(proc, f"http://127.0.0.1:{env['OFFBOARD_PORT']}/healthz", within)
     return proc
 

@@ -71,7 +71,9 @@ def click_rows(tiers: list[dict[str, Any]], timeout: float) -> list[list[str]]:
                 + (f", {waiting:,} clicks not stored yet" if waiting > 0 else ""))
 
     def ratio(value: float | None) -> str:
-        return "–" if value is None else f"{value:,.1f}×"
+        if value is None:
+            return "–"
+        return f"{value:,.1f}×" if value >= 0.95 else f"{value:.2g}×"  # 0.01×, not 0.0×
 
     return [
         row("clicks sent (open loop)", lambda t: f"{t['clicks']:,}", bot=False),

@@ -73,11 +73,13 @@ class Run:
         shutil.copyfile(self.clicks_db, folder / "offboard.db")
         return folder, str(folder / "offboard.db")
 
-    async def start_bot(self, name: str, folder: Path, database: str) -> tuple[Proc, str]:
-        """A bot server on a database, talking to the fake; its base URL, warmed up."""
+    async def start_bot(self, name: str, folder: Path, database: str, workers: int | None = None,
+                        ) -> tuple[Proc, str]:
+        """A bot server on a database, talking to the fake (with ``--workers`` worker processes unless
+        told otherwise); its base URL, warmed up."""
         port = free_port()
         env = bot_env(folder, database, port=port, api_url=self.fake_url + "/api/")
-        proc = await start_bot(name, env, folder)
+        proc = await start_bot(name, env, folder, self.options.workers if workers is None else workers)
         url = f"http://127.0.0.1:{port}"
         await warm(url)
         return proc, url

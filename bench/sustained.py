@@ -76,7 +76,8 @@ async def on_postgres(run: Run) -> list[dict[str, Any]]:
             url = await create_database(base, f"offboard_bench_{n}", template="offboard_bench_seed")
             await reset_fake(run.fake_url, list(plan["messages"].values()))
             run.say(f"sustained: PostgreSQL, {n} process(es)")
-            servers = [await run.start_bot(f"sustained-pg{n}-{k}", folder, url) for k in range(n)]
+            # n servers that each do everything (no worker processes): how far processes alone scale.
+            servers = [await run.start_bot(f"sustained-pg{n}-{k}", folder, url, workers=0) for k in range(n)]
             rows.append({"backend": "postgresql", **await measure(run, f"sustained-pg{n}", servers, bodies,
                                                                   len(plan["clicks"]))})
         return rows
