@@ -23,7 +23,13 @@ from bot.documents import Documents
 from bot.inbox import Worker
 from bot.outbox import Dispatcher
 from bot.scheduler import Scheduler
-from bot.workers import WORKER_DELIVERY_POLL, WORKER_POLL, WorkerProcesses
+from bot.workers import (
+    STANDALONE_WORKER_POLL,
+    WORKER_DELIVERY_POLL,
+    WORKER_POLL,
+    WorkerProcesses,
+)
+from bot.workers import wake_on_stdin as wake_on_stdin_pipe
 from dialogs.checklist import Checklist
 from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
@@ -206,7 +212,8 @@ async def serve(config: Config, workers: int = 0) -> None:
                 await site.start()
                 log.info("offboard listening on http://%s:%d (database %s)", config.host, config.port,
                          describe(config.database))
-                async with WorkerProcesses(workers, svc.stop):
+                async with WorkerProcesses(workers, svc.stop) as processes:
+                    svc.inbox.wakes.append(processes.wake)
                     print(f"offboard is running on http://{config.host}:{config.port}/ — Ctrl-C stops it.",
                           flush=True)
                     await svc.stop.wait()
@@ -215,16 +222,24 @@ async def serve(config: Config, workers: int = 0) -> None:
                 await runner.cleanup()
 
 
-async def work(config: Config) -> None:
-    """A worker process: apply kept requests, deliver notices and send reminders until told to stop."""
+async def work(config: Config, wake_on_stdin: bool = False) -> None:
+    """A worker process: apply kept requests, deliver notices and send reminders until told to stop
+    (``wake_on_stdin``: the server that started it wakes it through the pipe, bot.workers)."""
     async with services(config) as svc:
-        svc.inbox.poll_interval = WORKER_POLL  # the server keeps requests where this process cannot hear it
+        # The server keeps requests where this process cannot hear it: it is woken through the pipe,
+        # else it looks often.
+        svc.inbox.poll_interval = WORKER_POLL if wake_on_stdin else STANDALONE_WORKER_POLL
         svc.dispatcher.poll_interval = min(svc.dispatcher.poll_interval, WORKER_DELIVERY_POLL)
         runner = web.AppRunner(build_app(svc, Role.WORKER), handle_signals=False)
+        piped: asyncio.Task[None] | None = None
         with stopped_by_signals(svc.stop):
             try:
                 await runner.setup()  # starts the work; no site: this process serves nothing
+                if wake_on_stdin:
+                    piped = asyncio.create_task(wake_on_stdin_pipe(svc.inbox.wake, svc.stop))
                 log.info("offboard worker running (database %s)", describe(config.database))
                 await svc.stop.wait()
             finally:
+                if piped is not None:
+                    piped.cancel()
                 await runner.cleanup()

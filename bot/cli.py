@@ -52,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
     work.add_argument("--nice", type=int, default=0, metavar="N",
                       help="lower this process's CPU priority by N (serve --workers starts its workers "
                            "with 5, so answering Slack comes first when the machine is busy)")
+    work.add_argument("--wake-on-stdin", action="store_true",
+                      help="take kept requests when a byte arrives on standard input, and stop when it "
+                           "closes (how serve --workers talks to its workers)")
     cases = sub.add_parser("cases", help="list open cases with their progress")
     cases.add_argument("--overdue", action="store_true",
                        help="only cases with items past their due time, and those items")
@@ -106,7 +109,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout, err: TextI
             logging.basicConfig(level=logging.INFO,
                                 format="%(asctime)s %(levelname)s worker %(name)s: %(message)s")
             with contextlib.suppress(KeyboardInterrupt):
-                asyncio.run(work_until_stopped(config))
+                asyncio.run(work_until_stopped(config, args.wake_on_stdin))
             return 0
         if args.command == "cases":
             if args.overdue:

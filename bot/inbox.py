@@ -46,14 +46,16 @@ class Worker:
         self.handlers: dict[str, Handler] = {}
         self.failed_rounds = 0
         self._wake = asyncio.Event()
+        self.wakes: list[Callable[[], None]] = [self._wake.set]  # who hears of a kept request (bot.workers)
 
     def on(self, kind: str, handler: Handler) -> None:
         """Handle kept requests of this kind with ``handler`` (in this process)."""
         self.handlers[kind] = handler
 
     def wake(self) -> None:
-        """A request was kept: take it without waiting for the next poll."""
-        self._wake.set()
+        """A request was kept: take it without waiting for the next poll (here, and in worker processes)."""
+        for wake in self.wakes:
+            wake()
 
     async def receive(self, kind: str, payload: dict[str, Any]) -> None:
         """Commit a request to be handled after its acknowledgement, and wake the worker."""
@@ -106,7 +108,7 @@ class Worker:
         """Handle requests until ``stop`` is set, waking on ``wake()`` or when a retry or lease falls due;
         a failing round (the database is down) backs off."""
         while not stop.is_set():
-            self._wake.clear()  # before the round: a wake() during it must not be lost
+            self._wake.clear()  # before the round: a wake during it must not be lost
             delay = await self._round()
             waiters = [asyncio.ensure_future(stop.wait())]
             if not self.failed_rounds:

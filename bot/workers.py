@@ -11,10 +11,13 @@ starts them, starts one again when it dies, and stops them when it stops.
 Workers run at a lower CPU priority (WORKER_NICENESS): when the machine is
 busy, answering Slack within its 3 seconds comes before applying the clicks.
 
-The processes share the database and nothing else: a worker finds the
-requests the server kept by looking every WORKER_POLL seconds (a read), and the
-notices the server's forms wrote every WORKER_DELIVERY_POLL seconds; its own
-commits wake its dispatcher at once.
+The processes share the database, and a pipe: the server writes a byte to
+each worker's standard input when it keeps a request, so the worker takes it at
+once (it cannot hear another process's SQLite commits), and a worker whose
+server is gone sees the pipe close and stops. A worker looks at the inbox every
+WORKER_POLL seconds anyway (a lease that ran out, a request kept by another
+server on the same database), and for notices the server's forms wrote every
+WORKER_DELIVERY_POLL seconds; its own commits wake its dispatcher at once.
 """
 
 from __future__ import annotations
@@ -24,15 +27,17 @@ import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from types import TracebackType
 
 log = logging.getLogger(__name__)
-WORKER_POLL = 0.02  # seconds between a worker's looks at the inbox
+WORKER_POLL = 0.5  # seconds between a worker's looks at the inbox (the server wakes it through the pipe)
+STANDALONE_WORKER_POLL = 0.02  # ... a worker started on its own (python -m bot work), which nobody wakes
 WORKER_DELIVERY_POLL = 0.25  # ... and at the outbox, for notices written by another process
 WORKER_NICENESS = 5  # a busy machine answers first: a late acknowledgement is an error, late work is not
 RESTART_DELAY = 1.0  # seconds before a worker that died is started again
 STOP_GRACE = 15.0  # seconds a worker gets to finish what it holds before it is killed
-WORK = (sys.executable, "-m", "bot", "work", "--nice", str(WORKER_NICENESS))
+WORK = (sys.executable, "-m", "bot", "work", "--nice", str(WORKER_NICENESS), "--wake-on-stdin")
 
 
 class WorkerProcesses:
@@ -53,6 +58,15 @@ class WorkerProcesses:
         self.stop.set()
         await asyncio.gather(*self._keepers, return_exceptions=True)
 
+    def wake(self) -> None:
+        """Tell every running worker a request was kept (one byte each; one already waiting is enough)."""
+        for proc in self.procs:
+            if proc is None or proc.returncode is not None or proc.stdin is None:
+                continue
+            if proc.stdin.transport.get_write_buffer_size() == 0:  # a paused worker's pipe fills no further
+                with contextlib.suppress(ConnectionError):
+                    proc.stdin.write(b".")
+
     @property
     def pids(self) -> list[int]:
         """The running workers' process ids."""
@@ -61,7 +75,7 @@ class WorkerProcesses:
     async def _keep(self, n: int) -> None:
         """Run worker ``n``, start it again when it dies, and stop it when the server stops."""
         while not self.stop.is_set():
-            proc = await asyncio.create_subprocess_exec(*self.command, stdin=asyncio.subprocess.DEVNULL)
+            proc = await asyncio.create_subprocess_exec(*self.command, stdin=asyncio.subprocess.PIPE)
             self.procs[n] = proc
             log.info("worker %d started (pid %d)", n, proc.pid)
             stopping = asyncio.ensure_future(self.stop.wait())
@@ -87,3 +101,15 @@ class WorkerProcesses:
                 proc.kill()
             await exited
         log.info("worker %d stopped", n)
+
+
+async def wake_on_stdin(wake: Callable[[], None], stop: asyncio.Event) -> None:
+    """A worker's side of the pipe: each byte from the server wakes the inbox; the pipe's end (the server
+    is gone) stops the worker."""
+    reader = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while await reader.read(4096):
+        wake()
+    log.warning("the server's pipe closed: this worker stops")
+    stop.set()

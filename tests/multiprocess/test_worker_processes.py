@@ -143,3 +143,29 @@ async def test_a_server_with_a_worker_process_answers_and_the_worker_applies(
     text = log.read_text(errors="replace")
     assert "worker 0 started" in text and "exited with -9; starting it again" in text
     assert "worker 0 stopped" in text
+
+
+async def test_a_worker_whose_server_dies_stops_too(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OFFBOARD_", "SLACK_"))}
+    env.update({"OFFBOARD_DATABASE": str(tmp_path / "offboard.db"), "PYTHONUNBUFFERED": "1"})
+    log = tmp_path / "server.log"
+    server = await start_server(env, log, ["--workers", "1"])
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session:
+            await until_up(session, server, log)
+
+            async def started() -> bool:
+                return "offboard worker running" in log.read_text(errors="replace")
+            await until(started, "the worker started")
+        [worker] = children(server.proc.pid)
+        server.proc.kill()  # SIGKILL: no chance to stop its worker
+        await server.proc.wait()
+
+        async def gone() -> bool:
+            return not alive(worker)
+        await until(gone, "the orphaned worker stopped")
+    finally:
+        if server.proc.returncode is None:
+            server.proc.kill()
+            await server.proc.wait()
+    assert "the server's pipe closed: this worker stops" in log.read_text(errors="replace")
