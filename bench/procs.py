@@ -129,12 +129,21 @@ async def start_fake(setup: Path, run_dir: Path) -> tuple[Proc, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
+WORKER_READY = "offboard worker running"  # what bot.app.work logs once it works
+
+
 async def start_bot(name: str, env: Mapping[str, str], run_dir: Path, workers: int = 0,
                     within: float = 60) -> Proc:
-    """``python -m bot serve [--workers N]`` on the port ``env`` names, once /healthz answers."""
+    """``python -m bot serve [--workers N]`` on the port ``env`` names, once /healthz answers and every
+    worker says it runs (a worker still importing would be timed as the first clicks' latency)."""
     proc = await Proc.start(name, ["-m", "bot", "serve", "--workers", str(workers)], run_dir / f"{name}.log",
                             env)
     await wait_http(proc, f"http://127.0.0.1:{env['OFFBOARD_PORT']}/healthz", within)
+    deadline = time.monotonic() + within
+    while proc.tail(10_000).count(WORKER_READY) < workers:
+        if proc.process.returncode is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{name}: its {workers} worker(s) did not start:\n{proc.tail()}")
+        await asyncio.sleep(0.1)
     return proc
 
 
