@@ -205,21 +205,22 @@ async def serve(config: Config, workers: int = 0) -> None:
         # transaction rolls back).
         runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE,
                                access_log_class=AccessLogger)  # never logs a ?token=
+        # The workers stop after the server has stopped answering: what it kept last is still applied.
         with stopped_by_signals(svc.stop):
-            try:
-                await runner.setup()
-                site = web.TCPSite(runner, config.host, config.port)
-                await site.start()
-                log.info("offboard listening on http://%s:%d (database %s)", config.host, config.port,
-                         describe(config.database))
-                async with WorkerProcesses(workers, svc.stop) as processes:
-                    svc.inbox.wakes.append(processes.wake)
+            async with WorkerProcesses(workers) as processes:
+                svc.inbox.wakes.append(processes.wake)
+                try:
+                    await runner.setup()
+                    site = web.TCPSite(runner, config.host, config.port)
+                    await site.start()
+                    log.info("offboard listening on http://%s:%d (database %s)", config.host, config.port,
+                             describe(config.database))
                     print(f"offboard is running on http://{config.host}:{config.port}/ — Ctrl-C stops it.",
                           flush=True)
                     await svc.stop.wait()
-                log.info("offboard stopping")
-            finally:
-                await runner.cleanup()
+                    log.info("offboard stopping")
+                finally:
+                    await runner.cleanup()
 
 
 async def work(config: Config, wake_on_stdin: bool = False) -> None:

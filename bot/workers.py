@@ -41,10 +41,12 @@ WORK = (sys.executable, "-m", "bot", "work", "--nice", str(WORKER_NICENESS), "--
 
 
 class WorkerProcesses:
-    """``count`` worker processes for as long as the ``async with`` lasts (none when count is 0)."""
+    """``count`` worker processes for as long as the ``async with`` lasts (none when count is 0): they are
+    stopped on leaving it, so a server that stops answering first still has what it kept last applied."""
 
-    def __init__(self, count: int, stop: asyncio.Event, command: tuple[str, ...] = WORK) -> None:
-        self.count, self.stop, self.command = count, stop, command
+    def __init__(self, count: int, command: tuple[str, ...] = WORK) -> None:
+        self.count, self.command = count, command
+        self.stop = asyncio.Event()  # set on leaving the ``async with``: after the server stopped answering
         self.procs: list[asyncio.subprocess.Process | None] = [None] * count
         self._keepers: list[asyncio.Task[None]] = []
 
