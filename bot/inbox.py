@@ -18,13 +18,13 @@ one each on one database.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.outbox import process_id
+from bot.waiting import first_of
 from storage.base import InboxItem, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -110,14 +110,8 @@ class Worker:
         while not stop.is_set():
             self._wake.clear()  # before the round: a wake during it must not be lost
             delay = await self._round()
-            waiters = [asyncio.ensure_future(stop.wait())]
-            if not self.failed_rounds:
-                waiters.append(asyncio.ensure_future(self._wake.wait()))
-            _, pending = await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            # A failing store is not asked again before its backoff, however often it is woken.
+            await first_of(stop, *(() if self.failed_rounds else (self._wake,)), within=delay)
 
     async def _round(self) -> float:
         kinds = list(self.handlers)

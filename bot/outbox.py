@@ -22,7 +22,6 @@ each delivery to exactly one of them at a time. Guarantees, per sender:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -34,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from adapters.ports import PermanentFailure, RetryLater, Sender
 from bot.delivery import Attempt, Outcome
 from bot.pacing import Pacer, Sleep, pace_key, pacer_for
+from bot.waiting import first_of
 from storage.base import Delivery, LeaseLost, Store
 
 __all__ = ["Dispatcher", "PermanentFailure", "RetryLater", "Sender"]
@@ -172,14 +172,8 @@ class Dispatcher:
                 # Cleared before the round, not after it: a wake() during the round must not be lost.
                 self._wake.clear()
                 delay = await self._round()
-                waiters = [asyncio.ensure_future(stop.wait())]
-                if not self.failed_rounds:  # a failing store is not asked again before its backoff
-                    waiters.append(asyncio.ensure_future(self._wake.wait()))
-                _, pending = await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-                for task in pending:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                # A failing store is not asked again before its backoff, however often it is woken.
+                await first_of(stop, *(() if self.failed_rounds else (self._wake,)), within=delay)
         finally:
             unlisten()
             for paced in list(self._paced):  # their leases run out; whoever runs next sends them

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.outbox import process_id
+from bot.waiting import first_of
 from dialogs.reminders import Reminders
 from storage.base import Store
 
@@ -74,12 +75,7 @@ class Scheduler:
             while not stop.is_set():
                 self._changed.clear()
                 delay = await self._round()
-                waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._changed.wait())]
-                _, pending = await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-                for task in pending:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+                await first_of(stop, self._changed, within=delay)
                 if self._changed.is_set() and not stop.is_set():  # clicks come in bursts: one look after
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), self.debounce)

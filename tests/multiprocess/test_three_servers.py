@@ -21,7 +21,7 @@ import random
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -42,7 +42,7 @@ from tests.conftest import ALICE as ENGINE_ALICE
 from tests.conftest import HEADER
 from tests.postgres import free_port
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
-from tests.slack.harness import ADMIN, ALICE, CASES, GROUPS, MEMBERS, SECRET, config_file, sign
+from tests.slack.harness import ADMIN, ALICE, CASES, SECRET, config_file, sign
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,15 +87,6 @@ async def until_up(session: aiohttp.ClientSession, server: Server, log: Path) ->
                     return
         await asyncio.sleep(0.1)
     pytest.fail(f"server on {server.port} did not start:\n{log.read_text(errors='replace')}")  # noqa: ASYNC240
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack(members={k: list(v) for k, v in MEMBERS.items()},
-                      usergroups={k: list(v) for k, v in GROUPS.items()})
-    await slack.start()
-    yield slack
-    await slack.stop()
 
 
 def click_body(case_id: str, item_id: str, action: str, version: int, action_ts: str) -> bytes:

@@ -13,7 +13,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -30,19 +30,10 @@ from tests.conftest import ALICE as ENGINE_ALICE
 from tests.conftest import HEADER
 from tests.multiprocess.test_three_servers import click_body, post_click, start_server, until_up
 from tests.slack.fake_slack import BOT_TOKEN, FakeSlack
-from tests.slack.harness import GROUPS, MEMBERS, SECRET, config_file
+from tests.slack.harness import SECRET, config_file
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack(members={k: list(v) for k, v in MEMBERS.items()},
-                      usergroups={k: list(v) for k, v in GROUPS.items()})
-    await slack.start()
-    yield slack
-    await slack.stop()
 
 
 def children(pid: int) -> list[int]:
