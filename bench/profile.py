@@ -42,8 +42,8 @@ class Profiler:
         output.parent.mkdir(parents=True, exist_ok=True)
         log = output.with_suffix(".log").open("wb")
         process = await asyncio.create_subprocess_exec(
-            exe, "record", "--pid", str(pid), "--rate", "100", "--threads", "--format", "raw",
-            "--output", str(output), stdout=log, stderr=log)
+            exe, "record", "--pid", str(pid), "--subprocesses", "--rate", "100", "--threads",
+            "--format", "raw", "--output", str(output), stdout=log, stderr=log)
         log.close()
         return cls(process, output)
 

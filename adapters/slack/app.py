@@ -28,6 +28,7 @@ from adapters.slack.http import SlackEndpoint
 from adapters.slack.ids import COMMAND, ITEM_ACTS, ROUTE, Modal
 from adapters.slack.items import CLICK, ItemListeners
 from adapters.slack.members import Membership
+from adapters.slack.payloads import dumps
 from adapters.slack.sender import SlackSender
 
 log = logging.getLogger(__name__)
@@ -135,9 +136,11 @@ def _shared_session(*clients: AsyncWebClient) -> Callable[[web.Application], Asy
 
     Without one, slack_sdk opens a session, and a connection (TLS to slack.com), per call: the
     outbox's sends and every listener's views.open paid a connect each (docs/BENCHMARKS.md).
-    bolt's per-request clients take the session of its client."""
+    bolt's per-request clients take the session of its client. JSON bodies (chat.postMessage,
+    chat.update: a card's blocks) are written with orjson."""
     async def share(app: web.Application) -> AsyncIterator[None]:
-        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT))
+        session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT),
+                                        json_serialize=dumps)
         for client in clients:
             client.session = session
         try:

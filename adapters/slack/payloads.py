@@ -33,6 +33,15 @@ def loads(text: str) -> Any:
         return json.loads(text)
 
 
+def dumps(value: Any) -> str:
+    """JSON for a Web API request's body (a step card's blocks: ~8 kB), through orjson: the json module
+    was 6.6 % of a worker's time at 200 clicks/s. What orjson refuses goes through the json module."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # orjson.JSONEncodeError: e.g. an int past 64 bits
+        return json.dumps(value)
+
+
 def form_body(form: Mapping[str, str]) -> tuple[dict[str, Any] | None, str | None]:
     """A form-encoded body (slash command or interaction payload) as bolt reads it: the payload's JSON,
     or the fields; and why it is not one Slack sends (None when it is)."""
