@@ -4,8 +4,8 @@
     python -m bench.profile DIR/bot-50.txt   (prints the summary again)
 
 py-spy (``pip install py-spy``, the ``bench`` extra) writes collapsed stacks, one
-line per distinct stack with its sample count, per thread (``--threads``): the
-event loop, and aiosqlite's thread that runs every SQLite call.
+line per distinct stack with its sample count, per process and thread (``--subprocesses
+--threads``): the server's and its workers' event loops, and the threads that run SQLite calls.
 """
 
 from __future__ import annotations
@@ -69,6 +69,14 @@ def function(frame: str) -> str:
     return f"{name} ({where.rsplit(':', 1)[0]})" if where else name
 
 
+def _who(processes: list[str]) -> str:
+    """The innermost process of a stack as a word ('worker: ', 'server: '), or '' for one process."""
+    if not processes:
+        return ""
+    command = processes[-1]
+    return "worker: " if " bot work" in command else "server: " if " bot serve" in command else ""
+
+
 def summarize(path: Path, top: int = 20) -> dict[str, Any]:
     """Samples per thread; our functions and the libraries' by samples in their stack; the tops of stacks."""
     threads: Counter[str] = Counter()
@@ -82,13 +90,16 @@ def summarize(path: Path, top: int = 20) -> dict[str, Any]:
             continue
         n = int(count)
         raw = stack.split(";")
-        frames = [function(f) for f in raw]
+        # With --subprocesses a stack starts with its processes ('process 12:"python -m bot work"'),
+        # then "thread (id): name", then the frames.
+        at = next((i for i, f in enumerate(raw) if f.startswith("thread")), 0)
+        frames = [function(f) for f in raw[at + 1:]]
         total += n
-        threads[raw[0].split(": ", 1)[-1]] += n  # "thread (id): name"
-        for frame in set(frames[1:]):
+        threads[_who(raw[:at]) + raw[at].split(": ", 1)[-1]] += n
+        for frame in set(frames):
             if any(p in frame for p in OURS):
                 inclusive[frame] += n
-        for lib in {p for p in LIBRARIES for f in frames[1:] if p in f}:
+        for lib in {p for p in LIBRARIES for f in frames if p in f}:
             libraries[lib.rstrip("/")] += n
         own[frames[-1]] += n
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from bench.profile import summarize
+
 ROOT = Path(__file__).resolve().parents[2]
 RATES = (10,)
 
@@ -120,3 +122,20 @@ def test_the_load_process_reads_a_response_to_its_end_however_it_arrives() -> No
     chunked = b"HTTP/1.1 401 Unauthorized\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n"
     assert _complete(bytearray(chunked)) is None
     assert _complete(bytearray(chunked + b"0\r\n\r\n")) == 401
+
+
+def test_a_profile_of_a_server_and_its_worker_is_summed_up_per_process(tmp_path: Path) -> None:
+    raw = tmp_path / "prof.txt"
+    raw.write_text(
+        'process 1:"python -m bot serve --workers 1";thread (1): MainThread;'
+        "main (bot/cli.py:90);SlackEndpoint.handle (adapters/slack/http.py:50) 3\n"
+        'process 1:"python -m bot serve --workers 1";process 2:"python -m bot work --nice 5";'
+        "thread (2): MainThread;main (bot/cli.py:112);ItemListeners.apply_click (adapters/slack/items.py:70);"
+        "loads (orjson.py:1) 7\n", encoding="utf-8")
+    summary = summarize(raw)
+    assert summary["samples"] == 10
+    assert summary["threads"] == [["worker: MainThread", 7, 70.0], ["server: MainThread", 3, 30.0]]
+    ours = {name: n for name, n, _ in summary["ours"]}
+    assert ours["ItemListeners.apply_click (adapters/slack/items.py)"] == 7
+    assert ours["SlackEndpoint.handle (adapters/slack/http.py)"] == 3
+    assert not any("process" in name for name in ours)
