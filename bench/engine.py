@@ -1,6 +1,12 @@
 """Engine and store timings on a real SQLite file: prints figures, asserts nothing.
 
     make bench            (or: .venv/bin/python -m bench.engine --cases 50)
+    .venv/bin/python -m bench.engine --cases 120 --passes 6     (the CPU of one applied click)
+
+``--passes`` times the click loop instead: in each pass every case gets one
+non-modal click (done / yes / no on its first open item, as the bot's engine
+with reminders on) followed by one dispatcher round with a null sender; the
+figure is the process CPU and the wall time per click.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from dialogs.actor import Actor
 from dialogs.checklist import DEFAULT_CHECKLIST
 from dialogs.checklist_loader import load_checklist
 from dialogs.engine import Engine
+from dialogs.timing import Timing
 from storage.base import MessageRef, Notice
 from storage.sqlite import SQLiteStore
 
@@ -95,7 +102,44 @@ async def main(cases: int) -> None:
         await store.close()
 
 
+CLICKS = ("done", "no", "yes")
+"""The buttons the click loop presses: the ones that need no dialog."""
+
+
+async def click_loop(cases: int, passes: int) -> None:
+    """Per click: ``engine.act`` on a non-modal button, then one dispatcher round (a null sender)."""
+    checklist = load_checklist(DEFAULT_CHECKLIST)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(Path(tmp) / "bench.db")
+        await store.open()
+        engine = Engine(store, checklist, timing=Timing())
+        dispatcher = Dispatcher(store, [NullSender()])
+        await dispatcher.start()
+        ids = [str((await engine.open_case(f"Client {n}", HEADER, ADMIN)).case_id) for n in range(cases)]
+        await dispatcher.run_once()
+        wall: list[float] = []
+        cpu = 0.0
+        for n in range(passes + 1):  # the first pass warms up
+            for case_id in ids:
+                view = await engine.view(case_id)
+                item, action = next((i, a) for step in checklist.steps for i in view.card(step.id).items
+                                    if i.status == "open" for a in i.actions
+                                    if a.action in CLICKS and not any(f.required for f in a.inputs))
+                start, start_cpu = time.perf_counter(), time.process_time()
+                await engine.act(case_id, item.id, action.action, ADMIN, action.version)
+                await dispatcher.run_once()
+                if n:
+                    cpu += time.process_time() - start_cpu
+                    wall.append((time.perf_counter() - start) * 1000)
+        report("click + dispatcher round (wall)", wall)
+        print(f"{'CPU per click':<34} {cpu * 1000 / len(wall):.2f} ms over {len(wall)} clicks")
+        await store.close()
+
+
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=30)
-    asyncio.run(main(parser.parse_args().cases))
+    parser.add_argument("--passes", type=int, default=0, help="time the click loop: this many clicks a case")
+    args = parser.parse_args()
+    asyncio.run(click_loop(args.cases, args.passes) if args.passes else main(args.cases))

@@ -15,6 +15,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Working days are named by these (date.weekday() is the index)."""
 _SEARCH = 3700  # days a search for a working day may look (ten years of holidays is a configuration error)
 _GRACE = re.compile(r"(\d+)\s*([dhm])")
+_REMEMBER = 4096  # answers a calendar keeps of each kind (WorkCalendar._days, ._moments); then it starts over
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,13 @@ class WorkCalendar:
     work_starts: time = time(9)
     work_ends: time = time(17)
     digest_at: time = time(9)
+    # Answers worked out already. Each is a pure function of the calendar and its arguments, and one
+    # click asks the same ones dozens of times (every item's due date and escalations, walking day by
+    # day: ~0.5 ms a click). Not part of the calendar's value.
+    _days: dict[tuple[str, date, int], date] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _moments: dict[tuple[object, object], datetime] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.working_days or not self.working_days <= set(range(7)):
@@ -87,6 +95,11 @@ class WorkCalendar:
 
     def add_business_days(self, day: date, n: int) -> date:
         """The n-th working day after ``day`` (n = 0: ``day``, or the next working day)."""
+        if (known := self._days.get(("add", day, n))) is not None:
+            return known
+        return self._day(("add", day, n), self._add_business_days(day, n))
+
+    def _add_business_days(self, day: date, n: int) -> date:
         if n < 0:
             return self.sub_business_days(day, -n)
         out = self.on_or_after(day) if n == 0 else day
@@ -96,6 +109,11 @@ class WorkCalendar:
 
     def sub_business_days(self, day: date, n: int) -> date:
         """The n-th working day before ``day`` (n = 0: ``day``, or the working day before it)."""
+        if (known := self._days.get(("sub", day, n))) is not None:
+            return known
+        return self._day(("sub", day, n), self._sub_business_days(day, n))
+
+    def _sub_business_days(self, day: date, n: int) -> date:
         if n < 0:
             return self.add_business_days(day, -n)
         out = self.on_or_before(day) if n == 0 else day
@@ -104,6 +122,11 @@ class WorkCalendar:
         return out
 
     def _search(self, day: date, step: int) -> date:
+        if (known := self._days.get(("search", day, step))) is not None:
+            return known
+        return self._day(("search", day, step), self._walk(day, step))
+
+    def _walk(self, day: date, step: int) -> date:
         for _ in range(_SEARCH):
             if self.is_working_day(day):
                 return day
@@ -117,7 +140,21 @@ class WorkCalendar:
 
     def at(self, day: date, clock: time) -> datetime:
         """A local date and wall-clock time as a UTC moment."""
-        return datetime.combine(day, clock, tzinfo=self.tz).astimezone(UTC)
+        if (known := self._moments.get((day, clock))) is not None:
+            return known
+        return self._moment((day, clock), datetime.combine(day, clock, tzinfo=self.tz).astimezone(UTC))
+
+    def _day(self, key: tuple[str, date, int], answer: date) -> date:
+        if len(self._days) >= _REMEMBER:
+            self._days.clear()
+        self._days[key] = answer
+        return answer
+
+    def _moment(self, key: tuple[object, object], answer: datetime) -> datetime:
+        if len(self._moments) >= _REMEMBER:
+            self._moments.clear()
+        self._moments[key] = answer
+        return answer
 
     def end_of_day(self, day: date) -> datetime:
         """When work ends on a day: an item due that day is late from then on."""
@@ -141,6 +178,11 @@ class WorkCalendar:
     def add_working_time(self, start: datetime, grace: Grace) -> datetime:
         """``start`` plus working time: whole working days at the same clock time, then working minutes
         (nights, weekends and holidays do not count)."""
+        if (known := self._moments.get((start, grace))) is not None:
+            return known
+        return self._moment((start, grace), self._add_working_time(start, grace))
+
+    def _add_working_time(self, start: datetime, grace: Grace) -> datetime:
         local = start.astimezone(self.tz)
         day, clock = local.date(), local.time().replace(tzinfo=None)
         if grace.days:

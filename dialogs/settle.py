@@ -274,8 +274,9 @@ class Settler:
     async def _summary(self) -> None:
         """The summary notice, and the case's summary row that lists read (dialogs.summaries)."""
         summary = self.view.summary(self.today)
-        await self.tx.put_summary(summary_record(self.case, summary, self.now))
-        await self._notice("summary", self._case_target, {"summary": summary.to_json()},
+        plain = summary.to_json()  # the row and the notice keep the same data
+        await self.tx.put_summary(summary_record(self.case, summary, self.now, plain))
+        await self._notice("summary", self._case_target, {"summary": plain},
                            ref_key="summary", coalesce=f"summary:{self.case.id}")
 
     async def _notify(self, steps: set[str], case_changed: bool, touched: set[str]) -> None:

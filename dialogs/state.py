@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from dialogs.checklist import Checklist, ItemDef
 from dialogs.conditions import Condition, TicketsClosed
 from dialogs.reasons import Reason, ReasonKind
-from storage.base import ItemRecord
+from storage.base import ItemRecord, ItemStatus
 
 RESOLVED = frozenset({"done", "na", "skipped"})
 ANSWERED = frozenset({"done", "na"})
@@ -35,10 +36,22 @@ class Derived:
     reason: Reason | None = None
 
 
+# States are immutable values, so the common ones are made once: a derivation (two a click) made one
+# per item before, most of them "locked: waits for step N" for every item of every later step.
+_OPEN, _DONE = Derived("open"), Derived("done")
+_ANSWERED_AS = {ItemStatus.DONE: Derived(ItemStatus.DONE), ItemStatus.NA: Derived(ItemStatus.NA)}
+
+
+@lru_cache(maxsize=256)
+def _waits_for_step(before: int, department: str) -> Derived:
+    """Locked until step ``before`` hands off (to ``department``, the waiting step's)."""
+    return Derived("locked", Reason(ReasonKind.STEP, step=before, department=department))
+
+
 def derive(checklist: Checklist, records: Mapping[str, ItemRecord], step_index: int) -> dict[str, Derived]:
     """Every item's state, given the stored answers and how many steps were handed off."""
     out: dict[str, Derived] = {}
-    defs = checklist.items
+    defs, steps, reached = checklist.items, checklist.steps_by_id, step_index + 1
 
     def answers_for(cond: Condition) -> dict[str, Any]:
         got: dict[str, Any] = {}
@@ -54,11 +67,10 @@ def derive(checklist: Checklist, records: Mapping[str, ItemRecord], step_index: 
         return result
 
     def _state(item: ItemDef) -> Derived:
+        step = steps[item.step]
+        if step.number > reached:
+            return _waits_for_step(step.number - 1, step.department)
         rec = records[item.id]
-        step = checklist.steps_by_id[item.step]
-        if step.number > step_index + 1:
-            return Derived("locked", Reason(ReasonKind.STEP, step=step.number - 1,
-                                            department=step.department))
         if item.when is not None:
             answers = answers_for(item.when)
             holds = item.when.evaluate(answers)
@@ -68,7 +80,7 @@ def derive(checklist: Checklist, records: Mapping[str, ItemRecord], step_index: 
                 waiting = tuple(dict.fromkeys(r for r in item.when.items() if r not in answers))
                 return Derived("locked", Reason(ReasonKind.ANSWER, items=waiting))
         if rec.status in ANSWERED and item.kind != "gate":
-            return Derived(rec.status)
+            return _ANSWERED_AS.get(rec.status) or Derived(rec.status)
         if item.behind is not None:
             gate = state(item.behind)
             if gate.status != "done":
@@ -81,7 +93,7 @@ def derive(checklist: Checklist, records: Mapping[str, ItemRecord], step_index: 
             return Derived("locked", Reason(ReasonKind.AFTER, items=pending))
         if item.kind == "gate":
             return _gate(item, rec)
-        return Derived("open")
+        return _OPEN
 
     def _gate(item: ItemDef, rec: ItemRecord) -> Derived:
         if item.open_when is not None:
@@ -94,8 +106,8 @@ def derive(checklist: Checklist, records: Mapping[str, ItemRecord], step_index: 
                         still_open=counts[0] if counts else None, total=counts[1] if counts else None))
                 return Derived("locked", Reason(ReasonKind.UNTIL, condition=item.open_when))
         if item.confirm is None or rec.status == "done":
-            return Derived("done")
-        return Derived("open")
+            return _DONE
+        return _OPEN
 
     for iid in defs:
         state(iid)

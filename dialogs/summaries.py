@@ -16,7 +16,7 @@ from datetime import date, datetime
 from dialogs.due import urgency
 from dialogs.timing import Timing
 from dialogs.views import CaseSummary
-from storage.base import CaseRecord, SummaryRecord
+from storage.base import JSON, CaseRecord, SummaryRecord
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,14 @@ class CasePage:
         return max(self.total - self.offset - len(self.summaries), 0)
 
 
-def summary_record(case: CaseRecord, summary: CaseSummary, now: datetime) -> SummaryRecord:
-    """The row a case's summary is kept in (``now`` starts the step if the step changed)."""
+def summary_record(case: CaseRecord, summary: CaseSummary, now: datetime,
+                   plain: JSON | None = None) -> SummaryRecord:
+    """The row a case's summary is kept in (``now`` starts the step if the step changed);
+    ``plain``: ``summary.to_json()`` when the caller made it already (for the summary notice)."""
     next_due_at = datetime.fromisoformat(summary.urgent[3]) if summary.urgent else None
     return SummaryRecord(case.id, str(case.status), case.client, case.client_key, summary.stop_date,
                          summary.holder, case.step_index, case.opened_at, case.closed_at, now,
-                         summary.to_json(), next_due_at)
+                         summary.to_json() if plain is None else plain, next_due_at)
 
 
 def read_summary(row: SummaryRecord, today: date | None, now: datetime | None = None,

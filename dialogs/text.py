@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, meta
+from jinja2 import TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 
@@ -43,25 +43,49 @@ def _compiled(source: str) -> Any:
 
 
 @lru_cache(maxsize=1024)
-def _reads(source: str) -> tuple[str, ...] | None:
-    """The names a text reads when they are all plain values (header fields, the client), else None."""
+def _reads(source: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """What a text reads: its plain names (header fields, the client) and the items whose answers it
+    reads as ``answer.<item id>``; None when it reads ``answer`` any other way."""
     names = template_variables(source)
-    return None if "answer" in names else tuple(sorted(names))
+    if "answer" not in names:
+        return tuple(sorted(names)), ()
+    tree = _ENV.parse(source)
+    reads = [n for n in tree.find_all(nodes.Getattr)
+             if isinstance(n.node, nodes.Name) and n.node.name == "answer"]
+    uses = sum(1 for n in tree.find_all(nodes.Name) if n.name == "answer")
+    if uses != len(reads) or any(hasattr(dict, n.attr) for n in reads):  # answer.items is dict.items
+        return None
+    return tuple(sorted(names - {"answer"})), tuple(sorted({n.attr for n in reads}))
 
 
-@lru_cache(maxsize=8192)
-def _render_plain(source: str, values: tuple[Any, ...]) -> str:
-    return str(_compiled(source).render(dict(zip(_reads(source) or (), values, strict=True))))
+_RENDERED: dict[tuple[str, tuple[Any, ...]], str] = {}
+_KEEP = 8192  # rendered texts kept; then the cache starts over
 
 
 def render(source: str, values: dict[str, Any]) -> str:
     """Render one checklist text with a case's values (plain text, not escaped).
 
-    A text that reads only plain values ("Review {{ client }}'s account") is rendered once per
-    client: a command derived each text up to three times, ~10 jinja renders a click."""
+    A text is rendered once per set of values it reads: "Review {{ client }}'s account" once per
+    client, "Collect {{ answer.prepayment.dollars | money }}" once per client and answer. A command
+    derived each text up to three times, ~10 jinja renders a click."""
     if "{" not in source:
         return source
-    names = _reads(source)
-    if names is not None and all(isinstance(values.get(n), str) for n in names):
-        return _render_plain(source, tuple(values[n] for n in names))
-    return str(_compiled(source).render(values))
+    reads = _reads(source)
+    if reads is None or not all(isinstance(values.get(n), str) for n in reads[0]):
+        return str(_compiled(source).render(values))
+    answers = values.get("answer") or {}
+    key = (source, (*(values[n] for n in reads[0]), *(_frozen(answers.get(i)) for i in reads[1])))
+    if (text := _RENDERED.get(key)) is None:
+        if len(_RENDERED) >= _KEEP:
+            _RENDERED.clear()
+        text = _RENDERED[key] = str(_compiled(source).render(values))
+    return text
+
+
+def _frozen(value: Any) -> Any:
+    """An answer (JSON data) as a key: equal only when it renders the same (1, 1.0 and True do not)."""
+    if isinstance(value, dict):
+        return ("{", tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("[", tuple(_frozen(v) for v in value))
+    return (type(value), value)

@@ -216,8 +216,9 @@ View = Any
 def to_plain(view: View) -> dict[str, Any]:
     """A view as plain data, equal to what ``dataclasses.asdict`` makes of it (tuples stay tuples)."""
     out = dict(view.__dict__)
-    for name in _NESTED.get(type(view), {}):
-        out[name] = tuple(to_plain(v) for v in out[name])
+    for name in _NESTED.get(type(view), ()):
+        if inner := out[name]:  # most items have no tickets, most buttons no inputs
+            out[name] = tuple([to_plain(v) for v in inner])
     return out
 
 

@@ -178,3 +178,18 @@ def test_due_times_in_words(now: datetime, words: str) -> None:
 def test_due_dates_as_people_say_them() -> None:
     assert day_text(TUE, MON) == "Tue 1 Dec"
     assert day_text(date(2027, 1, 4), MON) == "Mon 4 Jan 2027"
+
+
+
+def test_a_calendar_answers_the_same_when_asked_again_and_stays_equal_to_a_fresh_one() -> None:
+    def ask(cal: WorkCalendar) -> tuple[object, ...]:
+        return (cal.add_business_days(FRI, 3), cal.sub_business_days(MON, 2), cal.on_or_after(SAT),
+                cal.end_of_day(XMAS), cal.add_working_time(ny(2026, 12, 24, 16), Grace.parse("1d 4h")))
+
+    used = WorkCalendar(tz=NY, holidays=frozenset({XMAS}))
+    first, again = ask(used), ask(used)  # the second time from what it remembers
+    fresh = WorkCalendar(tz=NY, holidays=frozenset({XMAS}))
+    assert first == again == ask(fresh)
+    assert first[0] == date(2026, 12, 2) and first[2] == MON
+    assert first[4] == ny(2026, 12, 29, 12).astimezone(UTC)  # Thu 16:00, a working day on (Xmas off), 4 h
+    assert used == fresh and hash(used) == hash(fresh) and repr(used) == repr(fresh)
